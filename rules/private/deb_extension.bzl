@@ -1,0 +1,97 @@
+"""The `deb` module extension: Debian package locks -> one Bazel repository per package."""
+
+load(":deb_repositories.bzl", "deb_package", "deb_tree")
+
+def _sanitize(text):
+    return "".join([c if c.isalnum() or c in "-._" else "_" for c in text.elems()])
+
+def package_repository_name(package):
+    return "deb_%s_%s_%s" % (
+        _sanitize(package["name"]),
+        _sanitize(package["version"]),
+        package["architecture"],
+    )
+
+def _read_lock(module_ctx, label):
+    lock = json.decode(module_ctx.read(module_ctx.path(label)))
+    if lock.get("lock_version") != 1:
+        fail("%s: unsupported lock_version %s (expected 1); re-lock it" % (label, lock.get("lock_version")))
+    return lock["packages"]
+
+def _hub_impl(rctx):
+    lines = [
+        "# Packages of the lock %s, one target per package." % rctx.attr.lock,
+        'package(default_visibility = ["//visibility:public"])',
+        "",
+    ]
+    for name in sorted(rctx.attr.packages):
+        lines.append('alias(name = "%s", actual = "@%s//:package.deb")' % (name, rctx.attr.packages[name]))
+    lines.append("")
+    lines.append("filegroup(")
+    lines.append('    name = "debs",')
+    lines.append("    srcs = [%s]," % ", ".join(['":%s"' % n for n in sorted(rctx.attr.packages)]))
+    lines.append(")")
+    rctx.file("BUILD.bazel", "\n".join(lines) + "\n")
+    rctx.file("packages.bzl", "PACKAGES = %s\nDEPENDS = %s\n" % (
+        json.encode(sorted(rctx.attr.packages)),
+        json.encode(rctx.attr.depends),
+    ))
+
+_deb_hub = repository_rule(
+    implementation = _hub_impl,
+    attrs = {
+        "lock": attr.string(),
+        "packages": attr.string_dict(doc = "package name -> repository name"),
+        "depends": attr.string_list_dict(doc = "package name -> names of the packages it depends on"),
+    },
+)
+
+def _deb_impl(module_ctx):
+    created = {}
+    for mod in module_ctx.modules:
+        for tag in mod.tags.lock:
+            packages = {}
+            depends = {}
+            for package in _read_lock(module_ctx, tag.lock):
+                repo = package_repository_name(package)
+                if repo not in created:
+                    deb_package(
+                        name = repo,
+                        package = package["name"],
+                        version = package["version"],
+                        architecture = package["architecture"],
+                        sha256 = package["sha256"],
+                        urls = package["urls"],
+                    )
+                    created[repo] = True
+                packages[package["name"]] = repo
+                depends[package["name"]] = package.get("depends", [])
+            _deb_hub(name = tag.name, lock = str(tag.lock), packages = packages, depends = depends)
+        for tag in mod.tags.tree:
+            packages = _read_lock(module_ctx, tag.lock)
+            deb_tree(
+                name = tag.name,
+                packages = ["%s=%s" % (p["name"], p["sha256"]) for p in packages],
+                urls = {p["name"]: p["urls"] for p in packages},
+            )
+
+deb = module_extension(
+    implementation = _deb_impl,
+    doc = "Turns Debian package locks into repositories: one per package, fetched by sha256.",
+    tag_classes = {
+        "lock": tag_class(
+            doc = "A hub repository `@<name>` with one target per package of the lock.",
+            attrs = {
+                "name": attr.string(mandatory = True),
+                "lock": attr.label(mandatory = True, doc = "A lock written by the deb_lock tool."),
+            },
+        ),
+        "tree": tag_class(
+            doc = "A repository `@<name>` holding every package of the lock unpacked into one tree.",
+            attrs = {
+                "name": attr.string(mandatory = True),
+                "lock": attr.label(mandatory = True),
+            },
+        ),
+    },
+)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# ./scripts/build_images.sh [ARG...]: builds every service image and prints `<service> sha256:<digest>`.
+#
+# Creates the build environment on first use, builds //... inside it (ARGs go to `bazel build`),
+# then prints the release manifest //:image_hashes (bazel-bin/image_hashes.json), one line per
+# service, sorted. Those digests are what a verifier re-derives and a TEE attests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$SECONDS
+./scripts/buildenv/run.sh sh -c '
+  set -e
+  bazel build //... "$@"
+  if bazel query //:image_hashes >/dev/null 2>&1; then
+    bazel build //:image_hashes "$@"
+    python3 -c "import json,sys
+for name, digest in sorted(json.load(open(sys.argv[1])).items()):
+    print(name, digest)" "$(bazel info bazel-bin 2>/dev/null)/image_hashes.json"
+  else
+    echo "(no service images defined yet: built //...)" >&2
+  fi
+' build_images "$@"
+elapsed=$((SECONDS - started))
+printf 'build_images.sh: finished in %dm%02ds\n' $((elapsed / 60)) $((elapsed % 60)) >&2

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# ./scripts/test.sh [ARG...]: runs every test of the project.
+#
+# Creates the build environment on first use, runs `bazel test //...` inside it (ARGs go to
+# `bazel test`), then the checks that must run outside it (scripts/buildenv/tests). The last line
+# counts every test case that ran: `N passed, N failed, N skipped`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+started=$SECONDS
+status=0
+passed=0 failed=0 skipped=0
+
+add_counts() {  # add_counts FILE: adds the last "N passed, N failed[, N skipped]" line of FILE
+  local line
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+  if [[ -z $line ]]; then
+    failed=$((failed + 1))
+    return
+  fi
+  read -r p _ f _ s _ <<<"${line//,/}"
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
+}
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+if ! ./scripts/buildenv/run.sh true; then
+  echo "test.sh: the build environment could not be created" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+echo "== bazel test //... (inside the build environment)"
+./scripts/buildenv/run.sh ./scripts/bazel_tests.sh "$@" 2>&1 | tee "$log"
+((PIPESTATUS[0] == 0)) || status=1
+add_counts "$log"
+
+echo "== build environment checks (outside it)"
+./scripts/buildenv/tests/buildenv_test.sh 2>&1 | tee "$log"
+((PIPESTATUS[0] == 0)) || status=1
+add_counts "$log"
+
+elapsed=$((SECONDS - started))
+printf 'test.sh: finished in %dm%02ds\n' $((elapsed / 60)) $((elapsed % 60))
+((failed == 0)) || status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

@@ -1,0 +1,56 @@
+"""The shared helpers: atomic outputs never leave partial files; canonical JSON is canonical."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tools.common import atomic, canonical_json
+from tools.common.errors import UserError
+
+
+def test_atomic_output_replaces_only_on_success(tmp_path):
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with atomic.atomic_binary_output(target) as f:
+            f.write(b"half")
+            raise RuntimeError("interrupted")
+    assert target.read_bytes() == b"old"
+    assert sorted(os.listdir(tmp_path)) == ["out.bin"]
+    with atomic.atomic_binary_output(target) as f:
+        f.write(b"new")
+    assert target.read_bytes() == b"new"
+    assert oct(target.stat().st_mode & 0o777) == oct(0o644)
+
+
+def test_atomic_directory_output(tmp_path):
+    target = tmp_path / "layout"
+    with pytest.raises(UserError):
+        with atomic.atomic_directory_output(target) as d:
+            open(os.path.join(d, "x"), "w").close()
+            raise UserError("bad input")
+    assert os.listdir(tmp_path) == []
+    with atomic.atomic_directory_output(target) as d:
+        open(os.path.join(d, "x"), "w").close()
+    assert os.listdir(target) == ["x"]
+
+
+def test_canonical_json_is_sorted_compact_utf8():
+    assert canonical_json.dumps({"b": [1, {"d": 1, "c": "é"}], "a": None}) == '{"a":null,"b":[1,{"c":"é","d":1}]}'.encode()
+
+
+def test_run_cli_prints_one_line_without_traceback(tmp_path):
+    script = tmp_path / "tool.py"
+    script.write_text(
+        "import sys\n"
+        "from tools.common.errors import run_cli, fail\n"
+        "run_cli('tool', lambda argv: fail('input.json: field x is missing; add it'), sys.argv[1:])\n"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env)
+    assert result.returncode == 1
+    assert result.stderr == "tool: error: input.json: field x is missing; add it\n"
