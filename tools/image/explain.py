@@ -1,0 +1,229 @@
+"""Explains why two OCI images differ, from the top: manifest, config, first differing layer.
+
+`explain(a, b)` returns an Explanation (structured findings plus `render()`); the
+reproducibility tests call it to turn "digests differ" into "layer 2, usr/bin/app, mtime".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+from tools.common.errors import UserError
+from tools.image import layer_diff, oci
+from tools.image.json_diff import ValueDiff, diff_json
+
+_MAX_CONFIG_LINES = 20
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageRef:
+    layout: str
+    tag: str | None
+
+    def __str__(self) -> str:
+        return self.layout if self.tag is None else f"{self.layout}:{self.tag}"
+
+
+def parse_reference(text: str) -> ImageRef:
+    """`DIR` or `DIR:tag`. Tags may contain ':' (`example.com/app:1.0`), so the directory is
+    the shortest prefix before a ':' that is one; a whole `text` that is a directory wins."""
+    if os.path.isdir(text):
+        return ImageRef(text, None)
+    for i, char in enumerate(text):
+        if char == ":" and 0 < i < len(text) - 1 and os.path.isdir(text[:i]):
+            return ImageRef(text[:i], text[i + 1:])
+    raise UserError(f"{text} is not an OCI image layout directory (nor DIR:tag of one)")
+
+
+@dataclasses.dataclass
+class LayerFinding:
+    """The first layer position where the two manifests disagree."""
+
+    index: int
+    digest_a: str | None  # None: the image has no layer at this index
+    digest_b: str | None
+    diff_id_a: str | None
+    diff_id_b: str | None
+    media_type_a: str | None = None
+    media_type_b: str | None = None
+    comparison: layer_diff.LayerComparison | None = None
+    compression_diffs: list[ValueDiff] = dataclasses.field(default_factory=list)
+    note: str | None = None
+
+    def render_lines(self) -> list[str]:
+        lines = [f"layer {self.index}: first differing layer"]
+        if self.digest_a == self.digest_b:
+            lines.append(f"  digest:  {self.digest_a} (same)")
+        else:
+            lines.append(f"  digest:  {self.digest_a or '<absent>'} != {self.digest_b or '<absent>'}")
+        if self.diff_id_a == self.diff_id_b:
+            lines.append(f"  diff_id: {self.diff_id_a} (same)")
+        else:
+            lines.append(f"  diff_id: {self.diff_id_a or '<absent>'} != {self.diff_id_b or '<absent>'}")
+        if self.media_type_a != self.media_type_b and self.digest_a and self.digest_b and self.digest_a != self.digest_b:
+            lines.append(f"  mediaType: {self.media_type_a} != {self.media_type_b}")
+        for diff in self.compression_diffs:
+            lines.append("  " + diff.render())
+        if self.note:
+            lines.append("  " + self.note)
+        c = self.comparison
+        if c is not None:
+            if c.note:
+                lines.append("  " + c.note)
+            elif c.first is not None:
+                entry = c.first.render_lines()
+                lines.append(f"  first differing entry (in path order): {entry[0]}")
+                lines.extend("  " + line for line in entry[1:])
+                if c.differing_entries > 1:
+                    n = c.differing_entries - 1
+                    lines.append(f"  {n} further differing entr{'y' if n == 1 else 'ies'} in layer {self.index}")
+            elif c.compared_by_path:
+                lines.append("  every entry is equal, but the tars list them in a different order")
+            else:
+                lines.append("  every entry is equal in metadata and content; the tar bytes differ in "
+                             "header encoding, padding or end-of-archive blocks")
+        return lines
+
+
+@dataclasses.dataclass
+class Explanation:
+    ref_a: str
+    ref_b: str
+    manifest_digest_a: str
+    manifest_digest_b: str
+    config_digest_a: str = ""
+    config_digest_b: str = ""
+    manifest_diffs: list[ValueDiff] = dataclasses.field(default_factory=list)  # besides config and layers
+    config_diffs: list[ValueDiff] = dataclasses.field(default_factory=list)
+    layer_count_a: int = 0
+    layer_count_b: int = 0
+    first_layer: LayerFinding | None = None
+    further_differing_layers: int = 0
+
+    @property
+    def identical(self) -> bool:
+        return self.manifest_digest_a == self.manifest_digest_b
+
+    @property
+    def manifest_differs(self) -> bool:
+        return not self.identical
+
+    @property
+    def config_differs(self) -> bool:
+        return self.config_digest_a != self.config_digest_b
+
+    def render(self) -> str:
+        if self.identical:
+            return f"identical: {self.manifest_digest_a}"
+        lines = [
+            f"different: {self.manifest_digest_a} != {self.manifest_digest_b}",
+            f"  A: {self.ref_a}",
+            f"  B: {self.ref_b}",
+            "manifest: differs",
+        ]
+        lines.extend("  " + d.render() for d in self.manifest_diffs)
+        if self.config_differs:
+            lines.append(f"config: differs: {self.config_digest_a} != {self.config_digest_b}")
+            lines.extend("  " + d.render() for d in self.config_diffs[:_MAX_CONFIG_LINES])
+            if len(self.config_diffs) > _MAX_CONFIG_LINES:
+                lines.append(f"  ... and {len(self.config_diffs) - _MAX_CONFIG_LINES} more config differences")
+        else:
+            lines.append("config: same")
+        if self.first_layer is None:
+            lines.append(f"layers: all {self.layer_count_a} identical")
+        else:
+            if self.layer_count_a != self.layer_count_b:
+                lines.append(f"layers: {self.layer_count_a} in A, {self.layer_count_b} in B")
+            lines.extend(self.first_layer.render_lines())
+            n = self.further_differing_layers
+            if n:
+                lines.append(f"{n} further differing layer{'s' if n != 1 else ''} after layer {self.first_layer.index}")
+        return "\n".join(lines)
+
+
+def _load(ref: ImageRef, what: str, os_name: str, arch: str) -> oci.Image:
+    return oci.resolve_image(oci.Layout.open(ref.layout, what), os_name, arch, ref.tag)
+
+
+def _diff_ids(image: oci.Image) -> list[Any]:
+    rootfs = image.config.get("rootfs")
+    ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+    return ids if isinstance(ids, list) else []
+
+
+def _at(items: list[Any], i: int) -> Any:
+    return items[i] if i < len(items) else None
+
+
+def _compression_diffs(path_a: str, path_b: str) -> list[ValueDiff]:
+    try:
+        head_a, head_b = layer_diff.gzip_header(path_a), layer_diff.gzip_header(path_b)
+    except OSError:
+        return []
+    if head_a is None or head_b is None:
+        return []
+    return list(diff_json(head_a, head_b, "gzip header"))
+
+
+def _layer_finding(image_a: oci.Image, image_b: oci.Image, i: int) -> LayerFinding:
+    la, lb = _at(image_a.layers, i), _at(image_b.layers, i)
+    finding = LayerFinding(
+        index=i,
+        digest_a=la.digest if la else None,
+        digest_b=lb.digest if lb else None,
+        diff_id_a=_at(_diff_ids(image_a), i),
+        diff_id_b=_at(_diff_ids(image_b), i),
+        media_type_a=la.media_type if la else None,
+        media_type_b=lb.media_type if lb else None,
+    )
+    if la is None or lb is None:
+        finding.note = f"present only in {'A' if la else 'B'}"
+        return finding
+    if la.digest == lb.digest:
+        finding.note = "same blob; only the manifest's descriptors of it differ: " + "; ".join(
+            d.render() for d in diff_json(la.to_json(), lb.to_json()))
+        return finding
+    path_a, path_b = image_a.layout.blob_path(la.digest), image_b.layout.blob_path(lb.digest)
+    finding.compression_diffs = _compression_diffs(path_a, path_b)
+    if finding.diff_id_a is not None and finding.diff_id_a == finding.diff_id_b:
+        finding.note = "same diff_id: the uncompressed tars are identical, only the compression differs"
+        return finding
+    finding.comparison = layer_diff.compare_layer_blobs(path_a, path_b)
+    return finding
+
+
+def explain(layout_a: str, layout_b: str, os_name: str = "linux", architecture: str = "amd64") -> Explanation:
+    """Compares two images given as `DIR` or `DIR:tag` (an index picks os/architecture)."""
+    ref_a, ref_b = parse_reference(layout_a), parse_reference(layout_b)
+    image_a = _load(ref_a, "image A", os_name, architecture)
+    image_b = _load(ref_b, "image B", os_name, architecture)
+    result = Explanation(
+        ref_a=str(ref_a),
+        ref_b=str(ref_b),
+        manifest_digest_a=image_a.manifest_descriptor.digest,
+        manifest_digest_b=image_b.manifest_descriptor.digest,
+        config_digest_a=image_a.config_descriptor.digest,
+        config_digest_b=image_b.config_descriptor.digest,
+        layer_count_a=len(image_a.layers),
+        layer_count_b=len(image_b.layers),
+    )
+    if result.identical:
+        return result
+    rest_a = {k: v for k, v in image_a.manifest.items() if k not in ("config", "layers")}
+    rest_b = {k: v for k, v in image_b.manifest.items() if k not in ("config", "layers")}
+    result.manifest_diffs = list(diff_json(rest_a, rest_b))
+    if image_a.config_descriptor.media_type != image_b.config_descriptor.media_type:
+        result.manifest_diffs.append(ValueDiff("config.mediaType", image_a.config_descriptor.media_type,
+                                               image_b.config_descriptor.media_type))
+    if result.config_differs:
+        result.config_diffs = list(diff_json(image_a.config, image_b.config))
+    differing = [
+        i for i in range(max(len(image_a.layers), len(image_b.layers)))
+        if _at(image_a.layers, i) != _at(image_b.layers, i)
+    ]
+    if differing:
+        result.first_layer = _layer_finding(image_a, image_b, differing[0])
+        result.further_differing_layers = len(differing) - 1
+    return result

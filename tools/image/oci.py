@@ -1,0 +1,344 @@
+"""Reading OCI image layouts: media types, descriptors, blobs, and picking one image.
+
+Shared by the assembler (which reads a base image) and the diff explainer (which reads two
+finished images). Nothing here hashes a layer blob: layers are trusted by the digest in their
+manifest and checked cheaply by size; only the small JSON blobs we parse are hashed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+from typing import Any
+
+from tools.common.errors import UserError
+
+OCI_LAYOUT_FILE = "oci-layout"
+INDEX_FILE = "index.json"
+LAYOUT_VERSION = "1.0.0"
+
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+LAYER_TAR = "application/vnd.oci.image.layer.v1.tar"
+LAYER_TAR_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
+LAYER_TAR_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
+
+DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+
+REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name"
+
+OCI_LAYER_MEDIA_TYPES = (LAYER_TAR, LAYER_TAR_GZIP, LAYER_TAR_ZSTD)
+
+# Docker schema 2 layers are the same bytes as their OCI counterparts, so a base pulled in
+# Docker format is rewritten to OCI media types without touching any blob.
+LAYER_MEDIA_TYPE_TO_OCI = {
+    LAYER_TAR: LAYER_TAR,
+    LAYER_TAR_GZIP: LAYER_TAR_GZIP,
+    LAYER_TAR_ZSTD: LAYER_TAR_ZSTD,
+    "application/vnd.docker.image.rootfs.diff.tar": LAYER_TAR,
+    "application/vnd.docker.image.rootfs.diff.tar.gzip": LAYER_TAR_GZIP,
+    "application/vnd.docker.image.rootfs.diff.tar.zstd": LAYER_TAR_ZSTD,
+}
+MANIFEST_MEDIA_TYPES = (OCI_MANIFEST, DOCKER_MANIFEST)
+INDEX_MEDIA_TYPES = (OCI_INDEX, DOCKER_MANIFEST_LIST)
+CONFIG_MEDIA_TYPES = (OCI_CONFIG, DOCKER_CONFIG)
+
+# JSON blobs (index, manifest, config) are read into memory; a larger one is not a real image.
+MAX_JSON_BLOB_SIZE = 64 << 20
+
+_DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
+_MAX_INDEX_DEPTH = 4
+
+
+def sha256_digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def check_digest(value: Any, where: str) -> str:
+    """Returns `value` if it is a lowercase `sha256:<64 hex>` digest, else fails naming `where`."""
+    if not isinstance(value, str) or not _DIGEST_RE.fullmatch(value):
+        raise UserError(f"{where}: digest {value!r} is not of the form sha256:<64 lowercase hex digits>")
+    return value
+
+
+def digest_hex(digest: str) -> str:
+    return digest.split(":", 1)[1]
+
+
+@dataclasses.dataclass(frozen=True)
+class Descriptor:
+    media_type: str
+    digest: str
+    size: int
+    annotations: dict[str, str] = dataclasses.field(default_factory=dict)
+    platform: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"mediaType": self.media_type, "digest": self.digest, "size": self.size}
+        if self.annotations:
+            out["annotations"] = dict(self.annotations)
+        if self.platform:
+            out["platform"] = dict(self.platform)
+        return out
+
+    def platform_name(self) -> str:
+        if not self.platform:
+            name = "no platform"
+        else:
+            name = f"{self.platform.get('os', '?')}/{self.platform.get('architecture', '?')}"
+            if self.platform.get("variant"):
+                name += "/" + str(self.platform["variant"])
+        if REF_NAME_ANNOTATION in self.annotations:
+            name += f" tagged {self.annotations[REF_NAME_ANNOTATION]!r}"
+        return name
+
+
+def check_size(value: Any, where: str) -> int:
+    # bool is an int subclass; `true` is not a size.
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise UserError(f"{where}: size {value!r} is not a non-negative integer")
+    return value
+
+
+def check_string_map(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise UserError(f"{where}: expected an object mapping strings to strings, got {json.dumps(value)[:200]}")
+    return dict(value)
+
+
+def parse_descriptor(obj: Any, where: str) -> Descriptor:
+    """Parses an OCI descriptor object; `where` names the file (and position) for errors."""
+    if not isinstance(obj, dict):
+        raise UserError(f"{where}: a descriptor must be a JSON object, got {type(obj).__name__}")
+    media_type = obj.get("mediaType")
+    if not isinstance(media_type, str) or not media_type:
+        raise UserError(f"{where}: descriptor has no mediaType string")
+    annotations = check_string_map(obj["annotations"], where + " annotations") if "annotations" in obj else {}
+    platform = obj.get("platform")
+    if platform is not None and not isinstance(platform, dict):
+        raise UserError(f"{where}: descriptor platform must be an object")
+    return Descriptor(
+        media_type=media_type,
+        digest=check_digest(obj.get("digest"), where),
+        size=check_size(obj.get("size"), where),
+        annotations=annotations,
+        platform=platform,
+    )
+
+
+def load_json_file(path: str, what: str) -> Any:
+    """Reads a JSON file, turning every way that can fail into one UserError naming `path`."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_JSON_BLOB_SIZE + 1)
+    except FileNotFoundError:
+        raise UserError(f"{what} {path} does not exist") from None
+    except OSError as e:
+        raise UserError(f"cannot read {what} {path}: {e.strerror}") from None
+    return parse_json_bytes(data, path, what)
+
+
+def parse_json_bytes(data: bytes, path: str, what: str) -> Any:
+    if len(data) > MAX_JSON_BLOB_SIZE:
+        raise UserError(f"{what} {path} is larger than {MAX_JSON_BLOB_SIZE} bytes; it is not a JSON document")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UserError(f"{what} {path} is not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise UserError(f"{what} {path} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+
+
+class Layout:
+    """An OCI image layout directory on disk."""
+
+    def __init__(self, root: str, what: str) -> None:
+        self.root = root
+        self.what = what  # how errors name this layout, e.g. "base image"
+
+    @classmethod
+    def open(cls, root: str, what: str) -> "Layout":
+        if not os.path.isdir(root):
+            raise UserError(f"{what} {root} is not a directory (expected an OCI image layout)")
+        layout_file = os.path.join(root, OCI_LAYOUT_FILE)
+        marker = load_json_file(layout_file, f"{what} layout marker")
+        if not isinstance(marker, dict) or marker.get("imageLayoutVersion") != LAYOUT_VERSION:
+            raise UserError(
+                f"{what} layout marker {layout_file} must be {{\"imageLayoutVersion\":\"{LAYOUT_VERSION}\"}}"
+            )
+        return cls(root, what)
+
+    @property
+    def index_path(self) -> str:
+        return os.path.join(self.root, INDEX_FILE)
+
+    def blob_path(self, digest: str) -> str:
+        return os.path.join(self.root, "blobs", "sha256", digest_hex(digest))
+
+    def stat_blob(self, desc: Descriptor, referenced_by: str) -> str:
+        """Checks that the blob exists with the descriptor's size; returns its resolved path.
+
+        Resolving symlinks matters to callers that hard-link: Bazel hands inputs over as symlinks.
+        """
+        path = self.blob_path(desc.digest)
+        try:
+            real = os.path.realpath(path)
+            size = os.stat(real).st_size
+        except FileNotFoundError:
+            raise UserError(
+                f"{self.what} {self.root}: blob {desc.digest} referenced by {referenced_by} is missing "
+                f"(expected {path})"
+            ) from None
+        except OSError as e:
+            raise UserError(f"{self.what} {self.root}: cannot stat blob {path}: {e.strerror}") from None
+        if size != desc.size:
+            raise UserError(
+                f"{self.what} {self.root}: blob {path} is {size} bytes but {referenced_by} says {desc.size}; "
+                "the layout is corrupt or incomplete"
+            )
+        return real
+
+    def read_json_blob(self, desc: Descriptor, referenced_by: str) -> dict[str, Any]:
+        """Reads a small JSON blob, checking size and digest (cheap: these are kilobytes)."""
+        path = self.blob_path(desc.digest)
+        self.stat_blob(desc, referenced_by)
+        if desc.size > MAX_JSON_BLOB_SIZE:
+            raise UserError(f"{self.what} {self.root}: JSON blob {path} is {desc.size} bytes; too large")
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise UserError(f"{self.what} {self.root}: cannot read blob {path}: {e.strerror}") from None
+        actual = sha256_digest(data)
+        if actual != desc.digest:
+            raise UserError(
+                f"{self.what} {self.root}: blob {path} has digest {actual}, not {desc.digest}; the layout is corrupt"
+            )
+        value = parse_json_bytes(data, path, f"{self.what} blob")
+        if not isinstance(value, dict):
+            raise UserError(f"{self.what} {self.root}: blob {path} must hold a JSON object")
+        return value
+
+    def read_index(self) -> list[Descriptor]:
+        index = load_json_file(self.index_path, f"{self.what} index")
+        if not isinstance(index, dict) or not isinstance(index.get("manifests"), list):
+            raise UserError(f"{self.what} index {self.index_path} must be an object with a \"manifests\" list")
+        return [
+            parse_descriptor(m, f"{self.what} index {self.index_path} manifests[{i}]")
+            for i, m in enumerate(index["manifests"])
+        ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Image:
+    """One image of a layout: its manifest and config, parsed and checked."""
+
+    layout: Layout
+    manifest_descriptor: Descriptor
+    manifest: dict[str, Any]
+    config_descriptor: Descriptor
+    config: dict[str, Any]
+    layers: list[Descriptor]  # media types as written in the manifest (may be Docker's)
+
+    @property
+    def manifest_path(self) -> str:
+        return self.layout.blob_path(self.manifest_descriptor.digest)
+
+    @property
+    def config_path(self) -> str:
+        return self.layout.blob_path(self.config_descriptor.digest)
+
+    def diff_ids(self) -> list[str]:
+        rootfs = self.config.get("rootfs")
+        diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+        if not isinstance(diff_ids, list):
+            raise UserError(f"{self.layout.what} config {self.config_path} has no rootfs.diff_ids list")
+        for i, d in enumerate(diff_ids):
+            check_digest(d, f"{self.layout.what} config {self.config_path} rootfs.diff_ids[{i}]")
+        if len(diff_ids) != len(self.layers):
+            raise UserError(
+                f"{self.layout.what} config {self.config_path} lists {len(diff_ids)} diff_ids but manifest "
+                f"{self.manifest_path} has {len(self.layers)} layers"
+            )
+        return list(diff_ids)
+
+
+def _pick(layout: Layout, descriptors: list[Descriptor], where: str, os_name: str, arch: str,
+          tag: str | None, depth: int) -> Descriptor:
+    if tag is not None:
+        tagged = [d for d in descriptors if d.annotations.get(REF_NAME_ANNOTATION) == tag]
+        if not tagged:
+            known = sorted({d.annotations[REF_NAME_ANNOTATION] for d in descriptors if REF_NAME_ANNOTATION in d.annotations})
+            raise UserError(f"{where} has no manifest tagged {tag!r} (tags: {', '.join(known) or 'none'})")
+        descriptors = tagged
+    if not descriptors:
+        raise UserError(f"{where} lists no manifests")
+    if len(descriptors) == 1:
+        chosen = descriptors[0]
+    else:
+        matching = [
+            d for d in descriptors
+            if d.platform and d.platform.get("os") == os_name and d.platform.get("architecture") == arch
+        ]
+        if len(matching) != 1:
+            available = ", ".join(d.platform_name() for d in descriptors)
+            how_many = "no manifest" if not matching else f"{len(matching)} manifests"
+            raise UserError(f"{where} has {how_many} for {os_name}/{arch} (it has: {available})")
+        chosen = matching[0]
+    if chosen.media_type in MANIFEST_MEDIA_TYPES:
+        return chosen
+    if chosen.media_type in INDEX_MEDIA_TYPES:
+        if depth >= _MAX_INDEX_DEPTH:
+            raise UserError(f"{where}: image indexes nest more than {_MAX_INDEX_DEPTH} deep")
+        nested = layout.read_json_blob(chosen, where)
+        nested_path = layout.blob_path(chosen.digest)
+        manifests = nested.get("manifests")
+        if not isinstance(manifests, list):
+            raise UserError(f"{layout.what} image index {nested_path} has no \"manifests\" list")
+        nested_where = f"{layout.what} image index {nested_path}"
+        parsed = [parse_descriptor(m, f"{nested_where} manifests[{i}]") for i, m in enumerate(manifests)]
+        return _pick(layout, parsed, nested_where, os_name, arch, None, depth + 1)
+    raise UserError(
+        f"{where}: unsupported mediaType {chosen.media_type!r} for manifest {chosen.digest} "
+        f"(supported: {', '.join(MANIFEST_MEDIA_TYPES + INDEX_MEDIA_TYPES)})"
+    )
+
+
+def resolve_image(layout: Layout, os_name: str = "linux", arch: str = "amd64", tag: str | None = None) -> Image:
+    """Finds the image in `layout`: the tagged one, the only one, or the os/arch one of an index."""
+    where = f"{layout.what} index {layout.index_path}"
+    desc = _pick(layout, layout.read_index(), where, os_name, arch, tag, 0)
+    manifest = layout.read_json_blob(desc, where)
+    manifest_path = layout.blob_path(desc.digest)
+    mwhere = f"{layout.what} manifest {manifest_path}"
+    declared = manifest.get("mediaType", desc.media_type)
+    if declared != desc.media_type:
+        raise UserError(f"{mwhere} declares mediaType {declared!r} but its descriptor says {desc.media_type!r}")
+    if manifest.get("schemaVersion") != 2:
+        raise UserError(f"{mwhere}: schemaVersion must be 2, got {manifest.get('schemaVersion')!r}")
+    config_desc = parse_descriptor(manifest.get("config"), f"{mwhere} config")
+    if config_desc.media_type not in CONFIG_MEDIA_TYPES:
+        raise UserError(
+            f"{mwhere}: unsupported config mediaType {config_desc.media_type!r} "
+            f"(supported: {', '.join(CONFIG_MEDIA_TYPES)})"
+        )
+    raw_layers = manifest.get("layers", [])
+    if not isinstance(raw_layers, list):
+        raise UserError(f"{mwhere}: \"layers\" must be a list")
+    layers = []
+    for i, raw in enumerate(raw_layers):
+        layer = parse_descriptor(raw, f"{mwhere} layers[{i}]")
+        if layer.media_type not in LAYER_MEDIA_TYPE_TO_OCI:
+            raise UserError(
+                f"{mwhere}: layers[{i}] has unsupported mediaType {layer.media_type!r} "
+                f"(supported: {', '.join(LAYER_MEDIA_TYPE_TO_OCI)})"
+            )
+        layers.append(layer)
+    config = layout.read_json_blob(config_desc, mwhere)
+    return Image(layout, desc, manifest, config_desc, config, layers)

@@ -1,0 +1,273 @@
+"""OCI distribution API v2 client for pushing: blobs (monolithic or chunked) and manifests.
+
+Bytes go out exactly as given; after every upload we check the digest the registry reports
+against the one we computed, so a registry can never silently store something else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sys
+import time
+import urllib.parse
+from typing import Callable, Mapping
+
+from tools.registry.auth import Authenticator
+from tools.registry.docker_config import Credentials
+from tools.registry.errors import AuthError, RegistryError, TransientError
+from tools.registry.reference import Repository
+from tools.registry.transport import (
+    Body,
+    BytesBody,
+    FileSectionBody,
+    Response,
+    Transport,
+    add_query,
+    origin_of,
+    resolve_location,
+)
+
+DEFAULT_CHUNK_SIZE = 64 << 20
+_OCTET_STREAM = "application/octet-stream"
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff without jitter, so behaviour (and tests) are predictable."""
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, failed_attempt: int) -> float:
+        return self.base_delay * (2 ** (failed_attempt - 1))
+
+
+def _retryable_status(status: int) -> bool:
+    return status == 429 or 500 <= status <= 599
+
+
+def _registry_errors(response: Response) -> str:
+    """`CODE: message` of the first error in a distribution error body, if any, on one line."""
+    try:
+        errors = json.loads(response.body).get("errors") or []
+        first = errors[0]
+        text = f"{first.get('code', '')}: {first.get('message', '')}".strip(": ")
+    except (ValueError, AttributeError, IndexError, TypeError):
+        text = ""
+    return " ".join(text.split())[:300]
+
+
+class RegistryClient:
+    def __init__(
+        self,
+        repository: Repository,
+        transport: Transport,
+        credentials: Credentials | None,
+        *,
+        config_hint: str = "the Docker config",
+        retry: RetryPolicy = RetryPolicy(),
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+    ) -> None:
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be positive")
+        self.repository = repository
+        self._transport = transport
+        self._retry = retry
+        self._chunk_size = chunk_size
+        self._log = log
+        scheme = transport.scheme_for(repository.hostname)
+        self._base = f"{scheme}://{repository.api_host}"
+        self._origin = origin_of(self._base)
+        self.auth = Authenticator(repository.registry, repository.path, credentials, self._fetch, config_hint)
+
+    # -- request plumbing -------------------------------------------------------------------
+
+    def _url(self, suffix: str) -> str:
+        return f"{self._base}/v2/{self.repository.path}/{suffix}"
+
+    def _send(self, method: str, url: str, headers: Mapping[str, str], body: Body | None) -> Response:
+        return self._transport.send(method, url, headers, body)
+
+    def _fetch(self, method: str, url: str, headers: Mapping[str, str], body: BytesBody | None) -> Response:
+        """For the token server: retries, no registry Authorization header."""
+        return self._with_retries(lambda: self._send(method, url, headers, body), "requesting a token")
+
+    def _with_retries(self, attempt: Callable[[], Response], what: str) -> Response:
+        """Retries 5xx, 429 and connection failures; any other answer (4xx included) is returned."""
+        failures = 0
+        while True:
+            try:
+                response = attempt()
+                if not _retryable_status(response.status):
+                    return response
+                error: RegistryError = TransientError(
+                    f"registry answered {response.status} {response.reason} while {what}"
+                    + (f" ({_registry_errors(response)})" if _registry_errors(response) else "")
+                )
+            except TransientError as e:
+                error = e
+            failures += 1
+            if failures >= self._retry.attempts:
+                raise TransientError(f"{error} (gave up after {failures} attempts)") from None
+            delay = self._retry.delay(failures)
+            self._log(f"retrying in {delay:g}s: {error}")
+            self._retry.sleep(delay)
+
+    def _request(self, method: str, url: str, headers: Mapping[str, str] | None = None,
+                 body: Body | None = None) -> Response:
+        """One registry request with the current credentials; answers one 401 challenge by re-sending.
+
+        Transient failures are returned/raised to the caller, which decides what to retry.
+        """
+        for challenged in (False, True):
+            all_headers = dict(headers or {})
+            # Credentials go only to the registry's own origin, never to a storage redirect.
+            if self.auth.authorization and origin_of(url) == self._origin:
+                all_headers["Authorization"] = self.auth.authorization
+            response = self._send(method, url, all_headers, body)
+            if response.status != 401 or origin_of(url) != self._origin:
+                return response
+            if challenged:
+                raise self.auth.refused(401, f"the registry {self.repository.registry}")
+            self.auth.answer(response)
+        raise AssertionError("unreachable")
+
+    def _retried_request(self, method: str, url: str, what: str, headers: Mapping[str, str] | None = None,
+                         body: Body | None = None) -> Response:
+        return self._with_retries(lambda: self._request(method, url, headers, body), what)
+
+    def _failure(self, response: Response, what: str) -> RegistryError:
+        detail = _registry_errors(response)
+        code = detail.split(":", 1)[0] if detail else ""
+        suffix = f" ({detail})" if detail else ""
+        if response.status == 403:
+            return AuthError(f"access denied (403) while {what}{suffix}: the credentials lack push rights to "
+                             f"{self.repository}")
+        if response.status == 404 and code == "NAME_UNKNOWN":
+            return RegistryError(f"repository {self.repository.path} not found on {self.repository.registry}"
+                                 f"{suffix}: create it first or check --repository")
+        if response.status == 405:
+            return RegistryError(f"the registry does not accept pushes (405) while {what}{suffix}")
+        return RegistryError(f"registry answered {response.status} {response.reason} while {what}{suffix}")
+
+    # -- API --------------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """GET /v2/: checks the API is there and obtains credentials before any upload."""
+        url = f"{self._base}/v2/"
+        response = self._retried_request("GET", url, "checking the registry API at /v2/")
+        if response.status == 401:
+            self.auth.answer(response)
+            response = self._retried_request("GET", url, "checking the registry API at /v2/")
+            if response.status == 401:
+                raise self.auth.refused(401, f"the registry {self.repository.registry}")
+        if response.status == 200:
+            return
+        if response.status == 400 and b"HTTPS server" in response.body:
+            raise RegistryError(f"{self.repository.registry} speaks HTTPS: drop --plain_http")
+        if response.status == 404:
+            raise RegistryError(f"{self.repository.registry} does not serve the registry API at /v2/ (404)")
+        raise self._failure(response, "checking the registry API at /v2/")
+
+    def blob_exists(self, digest: str) -> bool:
+        url = self._url(f"blobs/{digest}")
+        what = f"checking blob {digest}"
+        for _ in range(5):  # follow storage redirects, without credentials (see _request)
+            response = self._retried_request("HEAD", url, what)
+            if response.status in (301, 302, 303, 307, 308) and response.header("Location"):
+                url = resolve_location(url, response.header("Location") or "")
+                continue
+            if response.status == 200:
+                return True
+            if response.status == 404:
+                return False
+            raise self._failure(response, what)
+        raise RegistryError(f"too many redirects while {what}")
+
+    def upload_blob(self, digest: str, path: str, size: int) -> None:
+        """Uploads `size` bytes of `path` as `digest`; a failed session is restarted from scratch."""
+        what = f"uploading blob {digest}"
+        failures = 0
+        while True:
+            try:
+                self._upload_once(digest, path, size, what)
+                return
+            except TransientError as error:
+                failures += 1
+                if failures >= self._retry.attempts:
+                    raise TransientError(f"{error} (gave up after {failures} attempts)") from None
+                delay = self._retry.delay(failures)
+                self._log(f"retrying upload in {delay:g}s: {error}")
+                self._retry.sleep(delay)
+
+    def _check(self, response: Response, expected: tuple[int, ...], what: str) -> Response:
+        if response.status in expected:
+            return response
+        if _retryable_status(response.status):
+            detail = _registry_errors(response)
+            raise TransientError(f"registry answered {response.status} {response.reason} while {what}"
+                                 + (f" ({detail})" if detail else ""))
+        if (response.status == 400 and what.startswith("uploading blob")
+                and _registry_errors(response).startswith("DIGEST_INVALID")):
+            raise RegistryError(f"the registry computed a different digest for the bytes of {what.split()[-1]}: "
+                                "the blob file in the layout is corrupt; rebuild the image")
+        raise self._failure(response, what)
+
+    def _location(self, response: Response, what: str) -> str:
+        location = response.header("Location")
+        if not location:
+            raise RegistryError(f"registry answered {response.status} without a Location header while {what}")
+        return resolve_location(response.url, location)
+
+    def _upload_once(self, digest: str, path: str, size: int, what: str) -> None:
+        response = self._check(self._request("POST", self._url("blobs/uploads/")), (201, 202), what)
+        if response.status == 201:
+            return  # the registry already had it (or mounted it)
+        location = self._location(response, what)
+        if size <= self._chunk_size:
+            response = self._request("PUT", add_query(location, digest=digest),
+                                     {"Content-Type": _OCTET_STREAM}, FileSectionBody(path, 0, size))
+        else:
+            offset = 0
+            while offset < size:
+                length = min(self._chunk_size, size - offset)
+                end = offset + length - 1
+                response = self._check(
+                    self._request("PATCH", location,
+                                  {"Content-Type": _OCTET_STREAM, "Content-Range": f"{offset}-{end}"},
+                                  FileSectionBody(path, offset, length)),
+                    (202,), what)
+                received = response.header("Range")
+                if received and received.strip() not in (f"0-{end}", f"bytes=0-{end}"):
+                    raise TransientError(f"registry holds range {received} after sending bytes 0-{end} while {what}")
+                location = self._location(response, what)
+                offset += length
+            response = self._request("PUT", add_query(location, digest=digest))
+        self._check(response, (201, 204), what)
+        reported = response.header("Docker-Content-Digest")
+        if reported and reported != digest:
+            raise RegistryError(f"registry stored blob {reported} while {what}; refusing to continue")
+
+    def put_manifest(self, reference: str, data: bytes, media_type: str) -> str:
+        """PUTs the manifest bytes unchanged; returns the digest, verified against the registry's."""
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        what = f"putting manifest {reference}"
+        url = self._url(f"manifests/{urllib.parse.quote(reference, safe=':')}")
+        response = self._retried_request("PUT", url, what, {"Content-Type": media_type}, BytesBody(data))
+        self._check(response, (200, 201, 202), what)
+        reported = response.header("Docker-Content-Digest")
+        if reported is None:
+            # Some registries omit the header; read the manifest back and hash what they serve.
+            back = self._retried_request("GET", url, f"reading back manifest {reference}", {"Accept": media_type})
+            self._check(back, (200,), f"reading back manifest {reference}")
+            reported = "sha256:" + hashlib.sha256(back.body).hexdigest()
+        if reported != digest:
+            raise RegistryError(
+                f"registry reports digest {reported} for manifest {reference} but we sent {digest}: "
+                "the registry rewrote the manifest; refusing to publish"
+            )
+        return digest

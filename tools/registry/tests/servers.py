@@ -1,0 +1,397 @@
+"""Real servers for the tests: CNCF distribution (`docker-registry`), a fault-injecting proxy, and a
+token server issuing RS256 JWTs the real registry verifies. Everything listens on 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import http.client
+import http.server
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+import urllib.parse
+from typing import Callable
+
+USER = "alice"
+PASSWORD = "s3cr3t-Pa55word-never-printed"
+TOKEN_SERVICE = "test-registry"
+TOKEN_ISSUER = "test-token-issuer"
+
+
+def free_port(address: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((address, 0))
+        return s.getsockname()[1]
+
+
+def _run(*cmd: str, cwd: str | None = None) -> None:
+    subprocess.run(cmd, cwd=cwd, check=True, capture_output=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class Pki:
+    dir: str
+    ca_cert: str
+    server_cert: str
+    server_key: str
+    signing_cert: str  # token signing (self-signed, the registry's rootcertbundle)
+    signing_key: str
+    cert_dir: str  # only ca.crt: for skopeo --cert-dir
+
+
+def make_pki(directory: str) -> Pki:
+    """A CA, a server certificate for 127.0.0.1/localhost signed by it, and a token signing pair.
+
+    Extensions are spelled out (SKI/AKI, key usages) so strict X.509 verification (Python 3.13's
+    default) accepts the chain, not just OpenSSL's lenient defaults.
+    """
+    os.makedirs(directory, exist_ok=True)
+    p = lambda name: os.path.join(directory, name)  # noqa: E731
+    _run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("ca.key"), "-out", p("ca.crt"),
+         "-days", "3", "-subj", "/CN=registry-test-ca",
+         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+         "-addext", "subjectKeyIdentifier=hash")
+    _run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", p("server.key"), "-out", p("server.csr"),
+         "-subj", "/CN=127.0.0.1")
+    with open(p("server.ext"), "w") as f:
+        f.write("basicConstraints=critical,CA:FALSE\n"
+                "keyUsage=critical,digitalSignature,keyEncipherment\n"
+                "extendedKeyUsage=serverAuth\n"
+                "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                "subjectKeyIdentifier=hash\n"
+                "authorityKeyIdentifier=keyid,issuer\n")
+    _run("openssl", "x509", "-req", "-in", p("server.csr"), "-CA", p("ca.crt"), "-CAkey", p("ca.key"),
+         "-CAcreateserial", "-out", p("server.crt"), "-days", "3", "-extfile", p("server.ext"))
+    _run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("signing.key"),
+         "-out", p("signing.crt"), "-days", "3", "-subj", "/CN=token-signer")
+    cert_dir = p("certdir")
+    os.makedirs(cert_dir, exist_ok=True)
+    shutil.copy(p("ca.crt"), os.path.join(cert_dir, "ca.crt"))
+    return Pki(directory, p("ca.crt"), p("server.crt"), p("server.key"), p("signing.crt"), p("signing.key"),
+               cert_dir)
+
+
+def server_ssl_context(pki: Pki) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pki.server_cert, pki.server_key)
+    return ctx
+
+
+def client_ssl_context(pki: Pki) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=pki.ca_cert)
+
+
+class Registry:
+    """`docker-registry serve` with filesystem storage in a temporary directory."""
+
+    def __init__(self, directory: str, pki: Pki, *, auth: dict | None, tls: bool = True,
+                 relative_urls: bool = False, bind: str = "127.0.0.1") -> None:
+        self.directory = directory
+        self.pki = pki
+        self.tls = tls
+        os.makedirs(directory, exist_ok=True)
+        self.bind = bind
+        self.port = free_port(bind)
+        self.host = f"{bind}:{self.port}"
+        http_section: dict = {"addr": self.host, "secret": "test-http-secret", "relativeurls": relative_urls}
+        if tls:
+            http_section["tls"] = {"certificate": pki.server_cert, "key": pki.server_key}
+        config = {
+            "version": 0.1,
+            "log": {"level": "info", "accesslog": {"disabled": False}},
+            "storage": {"filesystem": {"rootdirectory": os.path.join(directory, "data")},
+                        "delete": {"enabled": True}},
+            "http": http_section,
+        }
+        if auth:
+            config["auth"] = auth
+        # JSON is YAML; no YAML library needed.
+        self.config_path = os.path.join(directory, "config.yml")
+        with open(self.config_path, "w") as f:
+            json.dump(config, f, indent=1)
+        self.log_path = os.path.join(directory, "registry.log")
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(["docker-registry", "serve", self.config_path],
+                                         stdout=self._log, stderr=subprocess.STDOUT)
+        self._wait_ready()
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://{self.host}"
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"docker-registry exited {self.process.returncode}: {self.log()[-2000:]}")
+            try:
+                status = self.get("/v2/")[0]
+                if status in (200, 401):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"docker-registry did not answer /v2/ within 30s: {self.log()[-2000:]}")
+
+    def get(self, path: str, headers: dict | None = None, method: str = "GET") -> tuple[int, dict, bytes]:
+        if self.tls:
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                self.bind, self.port, context=client_ssl_context(self.pki), timeout=10)
+        else:
+            conn = http.client.HTTPConnection(self.bind, self.port, timeout=10)
+        try:
+            conn.request(method, path, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, dict(r.headers), r.read()
+        finally:
+            conn.close()
+
+    def log(self) -> str:
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+def htpasswd_auth(directory: str) -> dict:
+    line = subprocess.run(["htpasswd", "-Bbn", USER, PASSWORD], check=True, capture_output=True).stdout
+    path = os.path.join(directory, "htpasswd")
+    os.makedirs(directory, exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(line.strip() + b"\n")
+    return {"htpasswd": {"realm": "test-realm", "path": path}}
+
+
+# -- fault-injecting proxy --------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Fault:
+    """Answer the first `times` requests matching `method` and `path_contains` with `status`
+    (or drop the connection when status is 0) instead of forwarding them."""
+
+    method: str
+    path_contains: str
+    status: int
+    times: int = 1
+    body: bytes = b""
+
+
+class FaultProxy:
+    """Plain-HTTP reverse proxy on 127.0.0.1 in front of a TLS registry, recording every request."""
+
+    def __init__(self, upstream: Registry) -> None:
+        self.upstream = upstream
+        self.faults: list[Fault] = []
+        self.requests: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # keep pytest output clean
+                pass
+
+            def _handle(self) -> None:
+                proxy._handle(self)
+
+            do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.host = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def count(self, method: str, path_contains: str = "") -> int:
+        with self.lock:
+            return sum(1 for m, p in self.requests if m == method and path_contains in p)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.requests.clear()
+            self.faults.clear()
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            self.requests.append((method, path))
+            for fault in self.faults:
+                if fault.times > 0 and fault.method == method and fault.path_contains in path:
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def _handle(self, h: http.server.BaseHTTPRequestHandler) -> None:
+        length = int(h.headers.get("Content-Length") or 0)
+        fault = self._take_fault(h.command, h.path)
+        if fault is not None:
+            remaining = length
+            while remaining:
+                remaining -= len(h.rfile.read(min(remaining, 1 << 20)))
+            if fault.status == 0:
+                h.close_connection = True
+                h.connection.shutdown(socket.SHUT_RDWR)
+                return
+            h.send_response(fault.status)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(fault.body)))
+            h.end_headers()
+            h.wfile.write(fault.body)
+            return
+        conn = http.client.HTTPSConnection("127.0.0.1", self.upstream.port,
+                                           context=client_ssl_context(self.upstream.pki), timeout=60)
+        try:
+            conn.putrequest(h.command, h.path, skip_host=True, skip_accept_encoding=True)
+            for name, value in h.headers.items():
+                if name.lower() not in ("connection", "keep-alive", "transfer-encoding"):
+                    conn.putheader(name, value)
+            conn.putheader("X-Forwarded-Proto", "http")
+            conn.endheaders()
+            remaining = length
+            while remaining:
+                piece = h.rfile.read(min(remaining, 1 << 20))
+                remaining -= len(piece)
+                conn.send(piece)
+            r = conn.getresponse()
+            data = r.read()
+            h.send_response(r.status, r.reason)
+            for name, value in r.getheaders():
+                if name.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length"):
+                    h.send_header(name, value)
+            if h.command == "HEAD":
+                h.send_header("Content-Length", r.getheader("Content-Length") or "0")
+            else:
+                h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            if h.command != "HEAD":
+                h.wfile.write(data)
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# -- token server ------------------------------------------------------------------------------
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+class TokenServer:
+    """HTTPS token endpoint (GET with Basic auth; POST refresh_token grant) issuing RS256 JWTs.
+
+    `grant` decides which actions a user gets on a requested repository scope.
+    """
+
+    REFRESH_TOKEN = "refresh-token-for-" + USER + "-never-printed"
+
+    def __init__(self, pki: Pki, grant: Callable[[str, str], list[str]] | None = None) -> None:
+        self.pki = pki
+        self.grant = grant or (lambda user, repo: ["pull", "push"])
+        self.requests: list[dict] = []
+        with open(pki.signing_cert) as f:
+            pem = f.read()
+        der = ssl.PEM_cert_to_DER_cert(pem)
+        self._x5c = base64.b64encode(der).decode("ascii")
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                server._get(self)
+
+            def do_POST(self) -> None:
+                server._post(self)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.socket = server_ssl_context(pki).wrap_socket(self.server.socket, server_side=True)
+        self.server.daemon_threads = True
+        self.realm = f"https://127.0.0.1:{self.server.server_address[1]}/token"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _answer(self, h: http.server.BaseHTTPRequestHandler, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    def _issue(self, h: http.server.BaseHTTPRequestHandler, user: str, service: str, scopes: list[str],
+               key: str) -> None:
+        access = []
+        for scope in scopes:
+            kind, _, rest = scope.partition(":")
+            name, _, actions = rest.rpartition(":")
+            if kind == "repository" and name:
+                granted = [a for a in actions.split(",") if a in self.grant(user, name)]
+                access.append({"type": "repository", "name": name, "actions": granted})
+        now = int(time.time())
+        header = {"typ": "JWT", "alg": "RS256", "x5c": [self._x5c]}
+        claims = {"iss": TOKEN_ISSUER, "sub": user, "aud": service, "exp": now + 300, "nbf": now - 10,
+                  "iat": now, "jti": hashlib.sha256(os.urandom(16)).hexdigest(), "access": access}
+        signing_input = (_b64url(json.dumps(header).encode()) + "." + _b64url(json.dumps(claims).encode()))
+        signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.pki.signing_key],
+                                   input=signing_input.encode(), capture_output=True, check=True).stdout
+        token = signing_input + "." + _b64url(signature)
+        self._answer(h, 200, {key: token, "expires_in": 300, "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ")})
+
+    def _get(self, h: http.server.BaseHTTPRequestHandler) -> None:
+        url = urllib.parse.urlsplit(h.path)
+        query = urllib.parse.parse_qs(url.query)
+        authorization = h.headers.get("Authorization") or ""
+        record = {"method": "GET", "service": query.get("service", [""])[0], "scopes": query.get("scope", []),
+                  "basic": authorization.startswith("Basic ")}
+        self.requests.append(record)
+        user = ""
+        if authorization.startswith("Basic "):
+            user, _, password = base64.b64decode(authorization[6:]).decode().partition(":")
+            if (user, password) != (USER, PASSWORD):
+                self._answer(h, 401, {"details": "wrong username or password"})
+                return
+        if not user:
+            self._answer(h, 401, {"details": "authentication required"})
+            return
+        self._issue(h, user, record["service"], record["scopes"], "token")
+
+    def _post(self, h: http.server.BaseHTTPRequestHandler) -> None:
+        length = int(h.headers.get("Content-Length") or 0)
+        form = urllib.parse.parse_qs(h.rfile.read(length).decode())
+        record = {"method": "POST", "grant_type": form.get("grant_type", [""])[0],
+                  "service": form.get("service", [""])[0], "scopes": form.get("scope", [""])[0].split()}
+        self.requests.append(record)
+        if record["grant_type"] != "refresh_token" or form.get("refresh_token", [""])[0] != self.REFRESH_TOKEN:
+            self._answer(h, 401, {"error": "invalid_grant"})
+            return
+        self._issue(h, USER, record["service"], record["scopes"], "access_token")
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def token_auth(realm: str, pki: Pki) -> dict:
+    return {"token": {"realm": realm, "service": TOKEN_SERVICE, "issuer": TOKEN_ISSUER,
+                      "rootcertbundle": pki.signing_cert}}

@@ -1,0 +1,287 @@
+"""HTTP(S) for the registry client: verified TLS, a plain-HTTP policy, streamed request bodies.
+
+One keep-alive connection per origin. Request bodies are streamed from disk in fixed-size pieces,
+so memory does not grow with blob size. Responses are small (errors, tokens, manifests) and read
+whole, up to a bound.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import os
+import socket
+import ssl
+import urllib.parse
+from typing import Iterator, Mapping, Protocol
+
+from tools.registry.errors import RegistryError, TransientError
+from tools.registry.reference import is_loopback
+
+USER_AGENT = "reproimage-image-publish/1.0"
+_READ_BLOCK = 1 << 20
+_MAX_RESPONSE_BYTES = 32 << 20  # manifests are capped at 4 MiB by registries; anything bigger is wrong
+
+
+class Body(Protocol):
+    length: int
+
+    def chunks(self) -> Iterator[bytes]:
+        """A fresh pass over the content; called again when a request is resent."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True)
+class BytesBody:
+    data: bytes
+
+    @property
+    def length(self) -> int:
+        return len(self.data)
+
+    def chunks(self) -> Iterator[bytes]:
+        yield self.data
+
+
+@dataclasses.dataclass(frozen=True)
+class FileSectionBody:
+    """`length` bytes of `path` from `offset`, read in 1 MiB pieces."""
+
+    path: str
+    offset: int
+    length: int
+
+    def chunks(self) -> Iterator[bytes]:
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            remaining = self.length
+            while remaining:
+                piece = f.read(min(_READ_BLOCK, remaining))
+                if not piece:
+                    raise RegistryError(f"{self.path}: file shrank while it was being uploaded")
+                remaining -= len(piece)
+                yield piece
+
+
+@dataclasses.dataclass(frozen=True)
+class Response:
+    status: int
+    reason: str
+    headers: http.client.HTTPMessage
+    body: bytes
+    url: str
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+
+@dataclasses.dataclass(frozen=True)
+class TransportOptions:
+    ca_file: str | None = None
+    plain_http: bool = False  # speak HTTP to the registry (loopback only unless allow_insecure_http)
+    allow_insecure_http: bool = False  # permit plain HTTP to any host
+    timeout: float = 300.0
+
+
+def build_ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    """The system trust store (verification and hostname checks on), plus `ca_file` if given."""
+    context = ssl.create_default_context()
+    if ca_file:
+        try:
+            context.load_verify_locations(cafile=ca_file)
+        except FileNotFoundError:
+            raise RegistryError(f"--ca_file={ca_file}: no such file") from None
+        except (ssl.SSLError, OSError) as e:
+            raise RegistryError(f"--ca_file={ca_file}: not a readable PEM CA bundle ({_short(e)})") from None
+    return context
+
+
+def _short(e: BaseException) -> str:
+    text = str(e) or type(e).__name__
+    return " ".join(text.split())[:300]
+
+
+def origin_of(url: str) -> tuple[str, str, int]:
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise RegistryError(f"unsupported URL {url!r} (expected http:// or https://)")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        raise RegistryError(f"invalid port in URL {url!r}") from None
+    return scheme, parts.hostname.lower(), port
+
+
+def display_host(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class Transport:
+    def __init__(self, options: TransportOptions) -> None:
+        self.options = options
+        self._ssl = build_ssl_context(options.ca_file)
+        self._connections: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
+
+    def scheme_for(self, hostname: str) -> str:
+        """The scheme to reach the registry at `hostname`, enforcing the plain-HTTP policy."""
+        if not self.options.plain_http:
+            return "https"
+        self.check_plain_http_allowed(hostname)
+        return "http"
+
+    def check_plain_http_allowed(self, hostname: str) -> None:
+        if self.options.allow_insecure_http:
+            return
+        if not is_loopback(hostname):
+            raise RegistryError(
+                f"refusing plain HTTP to {hostname}: it is not a loopback address, so credentials and "
+                "images would cross the network unprotected; use HTTPS (--ca_file for a private CA), "
+                "or pass --plain_http --allow_insecure_http if you really mean it"
+            )
+        if not self.options.plain_http:
+            raise RegistryError(
+                f"refusing plain HTTP to {hostname}: pass --plain_http to use HTTP with a loopback registry"
+            )
+
+    def close(self) -> None:
+        for conn in self._connections.values():
+            conn.close()
+        self._connections.clear()
+
+    def _connection(self, origin: tuple[str, str, int]) -> tuple[http.client.HTTPConnection, bool]:
+        conn = self._connections.get(origin)
+        if conn is not None:
+            return conn, True
+        scheme, host, port = origin
+        if scheme == "https":
+            conn = http.client.HTTPSConnection(host, port, timeout=self.options.timeout, context=self._ssl)
+        else:
+            conn = http.client.HTTPConnection(host, port, timeout=self.options.timeout)
+        self._connections[origin] = conn
+        return conn, False
+
+    def _drop(self, origin: tuple[str, str, int]) -> None:
+        conn = self._connections.pop(origin, None)
+        if conn is not None:
+            conn.close()
+
+    def send(self, method: str, url: str, headers: Mapping[str, str], body: Body | None = None) -> Response:
+        """Sends one request; raises TransientError/RegistryError for connection-level failures."""
+        origin = origin_of(url)
+        scheme, host, port = origin
+        if scheme == "http":
+            self.check_plain_http_allowed(host)
+        parts = urllib.parse.urlsplit(url)
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        for fresh in (False, True):
+            conn, reused = self._connection(origin)
+            try:
+                return self._exchange(conn, method, target, url, headers, body)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError) as e:
+                self._drop(origin)
+                if reused and not fresh:
+                    continue  # the server closed an idle keep-alive connection; resend on a new one
+                raise TransientError(f"connection to {display_host(host, port)} lost ({_short(e)})") from None
+            except ssl.SSLCertVerificationError as e:
+                self._drop(origin)
+                raise RegistryError(
+                    f"TLS certificate verification failed for {display_host(host, port)} "
+                    f"({e.verify_message or _short(e)}): if the registry uses a private CA, "
+                    "pass --ca_file=<CA bundle in PEM>"
+                ) from None
+            except ssl.SSLError as e:
+                self._drop(origin)
+                hint = ""
+                if "WRONG_VERSION_NUMBER" in str(e) or "record layer failure" in str(e):
+                    hint = ": the server may be speaking plain HTTP (for a loopback registry pass --plain_http)"
+                raise RegistryError(f"TLS handshake with {display_host(host, port)} failed ({_short(e)}){hint}") from None
+            except ConnectionRefusedError:
+                self._drop(origin)
+                raise TransientError(
+                    f"cannot connect to {display_host(host, port)}: connection refused (is the registry running "
+                    "and is the port right?)"
+                ) from None
+            except socket.gaierror as e:
+                self._drop(origin)
+                raise RegistryError(f"cannot resolve host {host!r} ({_short(e)})") from None
+            except (TimeoutError, socket.timeout):
+                self._drop(origin)
+                raise TransientError(
+                    f"timed out after {self.options.timeout:g}s talking to {display_host(host, port)}"
+                ) from None
+            except (OSError, http.client.HTTPException) as e:
+                self._drop(origin)
+                raise TransientError(f"connection to {display_host(host, port)} failed ({_short(e)})") from None
+        raise AssertionError("unreachable")
+
+    def _exchange(
+        self,
+        conn: http.client.HTTPConnection,
+        method: str,
+        target: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: Body | None,
+    ) -> Response:
+        conn.putrequest(method, target, skip_accept_encoding=True)
+        if not any(name.lower() == "user-agent" for name in headers):
+            conn.putheader("User-Agent", USER_AGENT)
+        for name, value in headers.items():
+            conn.putheader(name, value)
+        if body is not None:
+            conn.putheader("Content-Length", str(body.length))
+        elif method in ("POST", "PUT", "PATCH"):
+            conn.putheader("Content-Length", "0")
+        conn.endheaders()
+        if body is not None:
+            try:
+                for piece in body.chunks():
+                    conn.send(piece)
+            except (BrokenPipeError, ConnectionResetError):
+                # The server may have answered early (e.g. 401 or 413) and closed its side;
+                # its answer is more useful than the broken pipe. If there is none, getresponse
+                # raises and the caller reports the connection failure.
+                response = conn.getresponse()
+                data = self._read(response)
+                conn.close()
+                return Response(response.status, response.reason, response.headers, data, url)
+        response = conn.getresponse()
+        data = self._read(response)
+        if response.will_close:
+            conn.close()
+        return Response(response.status, response.reason, response.headers, data, url)
+
+    @staticmethod
+    def _read(response: http.client.HTTPResponse) -> bytes:
+        data = response.read(_MAX_RESPONSE_BYTES + 1)
+        if len(data) > _MAX_RESPONSE_BYTES:
+            raise RegistryError("a registry response was larger than 32 MiB; refusing to buffer it")
+        if not response.isclosed():
+            response.read()  # drain so the connection can be reused
+        return data
+
+
+def resolve_location(request_url: str, location: str) -> str:
+    """A Location header made absolute; registries send both relative and absolute ones."""
+    return urllib.parse.urljoin(request_url, location)
+
+
+def add_query(url: str, **params: str) -> str:
+    """Appends parameters to a URL that may already carry a query string (upload state tokens)."""
+    parts = urllib.parse.urlsplit(url)
+    extra = urllib.parse.urlencode(params, quote_via=urllib.parse.quote, safe="")
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def env_path(path: str | None) -> str | None:
+    """Resolves a user-supplied relative path against the directory `bazel run` was started in."""
+    if not path:
+        return path
+    base = os.environ.get("BUILD_WORKING_DIRECTORY")
+    if base and not os.path.isabs(path):
+        return os.path.join(base, path)
+    return path

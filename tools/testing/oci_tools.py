@@ -1,0 +1,62 @@
+"""Independent checks of the images we build: skopeo, umoci, and running an entrypoint.
+
+Test support only. Every image test goes through these helpers so that "what skopeo says" and
+"what runs" are checked the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from typing import Sequence
+
+
+def _copy_layout(layout: str, tmp: str) -> str:
+    """A writable copy of a layout (umoci takes a lock inside it; Bazel outputs are read-only)."""
+    copy = os.path.join(tmp, "layout-" + os.path.basename(layout.rstrip("/")))
+    if not os.path.exists(copy):
+        shutil.copytree(layout, copy, symlinks=False)
+        for dirpath, _, filenames in os.walk(copy):
+            os.chmod(dirpath, 0o755)
+            for name in filenames:
+                os.chmod(os.path.join(dirpath, name), 0o644)
+    return copy
+
+
+def skopeo_inspect(layout: str, tag: str = "latest", *, config: bool = False) -> dict:
+    args = ["skopeo", "inspect"] + (["--config"] if config else []) + [f"oci:{layout}:{tag}"]
+    return json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+
+
+def skopeo_raw_manifest(layout: str, tag: str = "latest") -> bytes:
+    return subprocess.run(["skopeo", "inspect", "--raw", f"oci:{layout}:{tag}"], check=True,
+                          capture_output=True).stdout
+
+
+def umoci_unpack(layout: str, dest: str, tag: str = "latest") -> str:
+    """Unpacks the image into `dest` (an OCI runtime bundle); returns its rootfs path."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = _copy_layout(layout, tmp)
+        subprocess.run(["umoci", "unpack", "--image", f"{copy}:{tag}", dest], check=True,
+                       capture_output=True)
+    return os.path.join(dest, "rootfs")
+
+
+def run_in_rootfs(rootfs: str, argv: Sequence[str], *, env: dict[str, str] | None = None,
+                  cwd: str = "/", timeout: float = 60, input: bytes | None = None) -> subprocess.CompletedProcess:
+    """Runs argv inside `rootfs` as its root, in new mount and PID namespaces, with an empty PATH
+    unless env says otherwise: nothing of the host's file system is visible to the program."""
+    script = (
+        'set -e; root=$1; cwd=$2; shift 2; '
+        'mkdir -p "$root/proc" "$root/dev" "$root/tmp"; '
+        'mount -t proc proc "$root/proc"; '
+        'mount -t tmpfs tmpfs "$root/dev"; '
+        'for d in null zero random urandom; do touch "$root/dev/$d"; mount --bind "/dev/$d" "$root/dev/$d"; done; '
+        'exec unshare --root="$root" --wd="$cwd" "$@"'
+    )
+    command = ["unshare", "--mount", "--pid", "--fork", "--propagation", "private", "/bin/sh", "-c", script,
+               "run", rootfs, cwd] + list(argv)
+    return subprocess.run(command, env=dict(env or {}), capture_output=True, timeout=timeout, input=input)
