@@ -2,8 +2,10 @@
 # ./scripts/test.sh [ARG...]: runs every test of the project.
 #
 # Creates the build environment on first use, runs `bazel test //...` inside it (ARGs go to
-# `bazel test`), then the checks that must run outside it (scripts/buildenv/tests). The last line
-# counts every test case that ran: `N passed, N failed, N skipped`.
+# `bazel test`), then the checks that must run outside it: the environment's own
+# (scripts/buildenv/tests) and the change-isolation test that builds a modified copy of the
+# workspace (e2e/change_test.sh). The last line counts every test case that ran:
+# `N passed, N failed, N skipped`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -37,6 +39,11 @@ add_counts "$log"
 
 echo "== build environment checks (outside it)"
 ./scripts/buildenv/tests/buildenv_test.sh 2>&1 | tee "$log"
+((PIPESTATUS[0] == 0)) || status=1
+add_counts "$log"
+
+echo "== change isolation and explanation (a modified copy of the workspace)"
+./e2e/change_test.sh 2>&1 | tee "$log"
 ((PIPESTATUS[0] == 0)) || status=1
 add_counts "$log"
 

@@ -19,23 +19,44 @@ def _read_lock(module_ctx, label):
     return lock["packages"]
 
 def _hub_impl(rctx):
+    names = sorted(rctx.attr.packages)
     lines = [
-        "# Packages of the lock %s, one target per package." % rctx.attr.lock,
+        "# Packages of the lock %s: one layer per package, and all of them merged." % rctx.attr.lock,
+        'load("@reproimage//rules:defs.bzl", "deb_layer")',
+        "",
         'package(default_visibility = ["//visibility:public"])',
         "",
     ]
-    for name in sorted(rctx.attr.packages):
-        lines.append('alias(name = "%s", actual = "@%s//:package.deb")' % (name, rctx.attr.packages[name]))
-    lines.append("")
-    lines.append("filegroup(")
-    lines.append('    name = "debs",')
-    lines.append("    srcs = [%s]," % ", ".join(['":%s"' % n for n in sorted(rctx.attr.packages)]))
-    lines.append(")")
+    for name in names:
+        repo = rctx.attr.packages[name]
+        lines += [
+            'alias(name = "%s.deb", actual = "@%s//:package.deb")' % (name, repo),
+            'deb_layer(name = "%s", debs = [":%s.deb"])' % (name, name),
+        ]
+    lines += [
+        "",
+        "deb_layer(",
+        '    name = "layer",',
+        "    debs = [%s]," % ", ".join(['":%s.deb"' % n for n in names]),
+        ")",
+        "",
+        "filegroup(",
+        '    name = "debs",',
+        "    srcs = [%s]," % ", ".join(['":%s.deb"' % n for n in names]),
+        ")",
+    ]
     rctx.file("BUILD.bazel", "\n".join(lines) + "\n")
-    rctx.file("packages.bzl", "PACKAGES = %s\nDEPENDS = %s\n" % (
-        json.encode(sorted(rctx.attr.packages)),
-        json.encode(rctx.attr.depends),
-    ))
+    rctx.file("packages.bzl", "\n".join([
+        '"""Packages of the lock %s."""' % rctx.attr.lock,
+        "",
+        "PACKAGES = %s" % json.encode(names),
+        "",
+        "# One layer per package, in name order (the order is part of the image digest).",
+        "LAYERS = [%s]" % ", ".join(['Label("//:%s")' % n for n in names]),
+        "",
+        "DEPENDS = %s" % json.encode({k: rctx.attr.depends[k] for k in sorted(rctx.attr.depends)}),
+        "",
+    ]))
 
 _deb_hub = repository_rule(
     implementation = _hub_impl,

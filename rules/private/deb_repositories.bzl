@@ -77,11 +77,15 @@ def _deb_tree_impl(rctx):
 # Packages {packages}, unpacked into one tree.
 package(default_visibility = ["//visibility:public"])
 
-exports_files(glob(["**"], exclude = ["BUILD.bazel", "WORKSPACE"]))
+# An interpreter run from this directory (by a repository rule or `bazel run`) writes bytecode
+# caches into it; they are not part of the packages and must never reach a layer.
+_EXCLUDE = ["BUILD.bazel", "REPO.bazel", "WORKSPACE", "**/__pycache__/**", "**/*.pyc"]
+
+exports_files(glob(["**"], exclude = _EXCLUDE))
 
 filegroup(
     name = "files",
-    srcs = glob(["**"], exclude = ["BUILD.bazel", "WORKSPACE"]),
+    srcs = glob(["**"], exclude = _EXCLUDE),
 )
 """.format(packages = ", ".join([p.split("=")[0] for p in rctx.attr.packages])))
 

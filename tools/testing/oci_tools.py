@@ -45,18 +45,47 @@ def umoci_unpack(layout: str, dest: str, tag: str = "latest") -> str:
     return os.path.join(dest, "rootfs")
 
 
+_ENTER_ROOTFS = (
+    'set -e; root=$1; cwd=$2; shift 2; '
+    'mkdir -p "$root/proc" "$root/dev" "$root/tmp"; '
+    'mount -t proc proc "$root/proc"; '
+    'mount -t tmpfs tmpfs "$root/dev"; '
+    'for d in null zero random urandom; do touch "$root/dev/$d"; mount --bind "/dev/$d" "$root/dev/$d"; done; '
+    'exec unshare --root="$root" --wd="$cwd" "$@"'
+)
+
+
+def _rootfs_command(rootfs: str, argv: Sequence[str], cwd: str) -> list[str]:
+    # New mount and PID namespaces: proc and a minimal /dev for the program, nothing of the host's
+    # file system visible, and every process of the program gone when it exits.
+    return ["unshare", "--mount", "--pid", "--fork", "--propagation", "private", "/bin/sh", "-c",
+            _ENTER_ROOTFS, "run", rootfs, cwd] + list(argv)
+
+
 def run_in_rootfs(rootfs: str, argv: Sequence[str], *, env: dict[str, str] | None = None,
                   cwd: str = "/", timeout: float = 60, input: bytes | None = None) -> subprocess.CompletedProcess:
-    """Runs argv inside `rootfs` as its root, in new mount and PID namespaces, with an empty PATH
-    unless env says otherwise: nothing of the host's file system is visible to the program."""
-    script = (
-        'set -e; root=$1; cwd=$2; shift 2; '
-        'mkdir -p "$root/proc" "$root/dev" "$root/tmp"; '
-        'mount -t proc proc "$root/proc"; '
-        'mount -t tmpfs tmpfs "$root/dev"; '
-        'for d in null zero random urandom; do touch "$root/dev/$d"; mount --bind "/dev/$d" "$root/dev/$d"; done; '
-        'exec unshare --root="$root" --wd="$cwd" "$@"'
-    )
-    command = ["unshare", "--mount", "--pid", "--fork", "--propagation", "private", "/bin/sh", "-c", script,
-               "run", rootfs, cwd] + list(argv)
-    return subprocess.run(command, env=dict(env or {}), capture_output=True, timeout=timeout, input=input)
+    """Runs argv inside `rootfs` as its root, with exactly `env` (no PATH unless given)."""
+    return subprocess.run(_rootfs_command(rootfs, argv, cwd), env=dict(env or {}), capture_output=True,
+                          timeout=timeout, input=input)
+
+
+def start_in_rootfs(rootfs: str, argv: Sequence[str], *, env: dict[str, str] | None = None,
+                    cwd: str = "/") -> subprocess.Popen:
+    """Like run_in_rootfs, for a server: returns the running process (kill its group to stop it)."""
+    return subprocess.Popen(_rootfs_command(rootfs, argv, cwd), env=dict(env or {}), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+
+
+def layer_paths(blob: str) -> list[str]:
+    """Member names of a layer blob (any compression tarfile reads), in archive order; directories
+    end in "/"."""
+    import tarfile
+
+    with tarfile.open(blob, "r:*") as tar:
+        return [m.name + "/" if m.isdir() else m.name for m in tar]
+
+
+def layout_layers(layout: str, tag: str = "latest") -> list[str]:
+    """Paths of the layer blobs of the image in `layout`, in image order."""
+    manifest = json.loads(skopeo_raw_manifest(layout, tag))
+    return [os.path.join(layout, "blobs", "sha256", l["digest"].split(":", 1)[1]) for l in manifest["layers"]]

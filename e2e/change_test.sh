@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Changes to one input change only the image layers they should, and //e2e:reproducibility
+# explains them. Runs on the host (it builds a modified copy of the workspace in the build
+# environment, with its own Bazel output base) and prints `N passed, N failed` last.
+#
+#   1. one byte of the task_builder service's source: only the application layer changes, and
+#      //e2e:reproducibility fails naming that file and "content";
+#   2. the service's pip lock (annotated-types 0.8.0 -> 0.7.0): only the packages layer changes.
+set -uo pipefail
+workspace=$(cd "$(dirname "$0")/.." && pwd)
+copy=$(mktemp -d /tmp/reproimage-change.XXXXXX)
+passed=0 failed=0
+out=$(mktemp)
+cleanup() {
+  (cd "$copy" && ./scripts/buildenv/run.sh bazel shutdown) >/dev/null 2>&1
+  outputs=$(ls -d "${REPROIMAGE_CACHE:-$HOME/.cache/reproimage}"/outputs/*-"$(printf '%s' "$copy" | sha256sum | cut -c1-12)" 2>/dev/null)
+  rm -rf "$copy" "$out" $outputs
+}
+trap cleanup EXIT
+
+check() {  # check NAME CMD...
+  local name=$1
+  shift
+  if "$@" >"$out" 2>&1; then
+    passed=$((passed + 1)); printf 'PASS %s\n' "$name"
+  else
+    failed=$((failed + 1)); printf 'FAIL %s\n' "$name"; sed 's/^/    /' "$out" | tail -30
+  fi
+}
+
+(cd "$workspace" && tar --exclude='./bazel-*' --exclude='./.git' -cf - .) | tar -xf - -C "$copy"
+cd "$copy" || exit 1
+image=shuffler/services/taskbuilder/task_builder_image
+expected=e2e/expected/task_builder.jsonl
+
+# Which layers of the built image differ from the committed expectation: "same"/"changed" each.
+layer_changes() {
+  ./scripts/buildenv/run.sh sh -c 'bazel build //'"${image%/*}:${image##*/}"' >/dev/null 2>&1 || exit 1
+    python3 - "$(bazel info bazel-bin 2>/dev/null)/'"$image"'" '"$expected"' <<"PY"
+import json, os, sys
+layout, expected = sys.argv[1], sys.argv[2]
+index = json.load(open(os.path.join(layout, "index.json")))
+blob = lambda d: os.path.join(layout, "blobs", "sha256", d.split(":")[1])
+manifest = json.load(open(blob(index["manifests"][0]["digest"])))
+built = [l["digest"] for l in manifest["layers"]]
+items = [json.loads(line) for line in open(expected) if line.startswith("{")]
+wanted = [item["digest"] for item in items if "layer" in item]
+print(" ".join("same" if a == b else "changed" for a, b in zip(wanted, built)))
+PY'
+}
+
+source_change_explained() {
+  sed -i 's/SERVICE = "task_builder"/SERVICE = "task_builder."/' shuffler/services/taskbuilder/task_builder_lib.py
+  grep -q 'SERVICE = "task_builder."' shuffler/services/taskbuilder/task_builder_lib.py || return 1
+  local log
+  log=$(./scripts/buildenv/run.sh sh -c 'bazel test //e2e:reproducibility >/dev/null 2>&1; status=$?; cat bazel-testlogs/e2e/reproducibility/test.log; exit $status') && return 1
+  printf '%s\n' "$log" | grep -A6 '^layer '
+  grep -q 'first differing entry (in path order): task_builder/task_builder.runfiles/_main/shuffler/services/taskbuilder/task_builder_lib.py' <<<"$log" &&
+    grep -q '    content: sha256:' <<<"$log" && grep -q '^layer 3: first differing layer' <<<"$log"
+}
+
+source_change_touches_only_the_application_layer() {
+  local changes
+  changes=$(layer_changes) || return 1
+  echo "layers: $changes"
+  [[ $changes == "same same same changed" ]]
+}
+
+lock_change_touches_only_the_packages_layer() {
+  git -C "$workspace" show HEAD:shuffler/services/taskbuilder/task_builder_lib.py >shuffler/services/taskbuilder/task_builder_lib.py 2>/dev/null ||
+    cp "$workspace/shuffler/services/taskbuilder/task_builder_lib.py" shuffler/services/taskbuilder/
+  cp e2e/testdata/taskbuilder_requirements_lock_variant.txt shuffler/services/taskbuilder/requirements_lock.txt
+  local changes
+  changes=$(layer_changes) || return 1
+  echo "layers: $changes"
+  [[ $changes == "same same changed same" ]]
+}
+
+check "a one-byte source change fails //e2e:reproducibility, naming the file" source_change_explained
+check "a source change changes only the application layer" source_change_touches_only_the_application_layer
+check "a lock change changes only the packages layer" lock_change_touches_only_the_packages_layer
+echo "$passed passed, $failed failed"
+((failed == 0))

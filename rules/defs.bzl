@@ -1,0 +1,48 @@
+"""Public API of reproimage: deterministic OCI images with Bazel.
+
+Rules and macros here are thin; their implementations live in `rules/private/`. Every byte of a
+layer is written by one tool (`tools/layer`), every image by one other (`tools/image`), so the
+determinism rules live in exactly two places.
+"""
+
+load("//rules/private:deb_layer.bzl", _deb_layer = "deb_layer")
+load("//rules/private:image_hashes.bzl", "image_hashes_rule")
+load("//rules/private:image_layer.bzl", _image_layer = "image_layer")
+load("//rules/private:image_publish.bzl", _image_publish = "image_publish")
+load("//rules/private:oci_image.bzl", _oci_image = "oci_image")
+load("//rules/private:providers.bzl", _LayerInfo = "LayerInfo", _OciImageInfo = "OciImageInfo")
+load("//rules/private:py_image.bzl", _py_image = "py_image", _py_image_layers = "py_image_layers")
+
+LayerInfo = _LayerInfo
+deb_layer = _deb_layer
+OciImageInfo = _OciImageInfo
+image_layer = _image_layer
+image_publish = _image_publish
+oci_image = _oci_image
+py_image = _py_image
+py_image_layers = _py_image_layers
+
+def image_hashes(name, images, **kwargs):
+    """The release manifest: `<name>.json` mapping each image's name to its digest.
+
+    The JSON object is sorted by name, one `"name": "sha256:..."` per line; it is what
+    `./scripts/build_images.sh` prints and what `//e2e:reproducibility` compares with the
+    committed expectation.
+
+    ```starlark
+    image_hashes(
+        name = "image_hashes",
+        images = {"task_builder": "//shuffler/services/taskbuilder:task_builder_image"},
+    )
+    ```
+
+    Args:
+      name: target name; the output is `<name>.json`.
+      images: {image name: oci_image label}.
+      **kwargs: common attributes (visibility, tags, ...).
+    """
+    image_hashes_rule(
+        name = name,
+        images = {label: image_name for image_name, label in images.items()},
+        **kwargs
+    )

@@ -1,0 +1,47 @@
+"""`deb_layer`: Debian packages -> one normalized layer with dpkg status records."""
+
+load(":providers.bzl", "LayerInfo")
+
+_MEDIA_SUFFIX = {"gzip": ".tar.gz", "zstd": ".tar.zst", "none": ".tar"}
+
+def _deb_layer_impl(ctx):
+    blob = ctx.actions.declare_file(ctx.label.name + _MEDIA_SUFFIX[ctx.attr.compression])
+    descriptor = ctx.actions.declare_file(ctx.label.name + ".descriptor.json")
+    args = ctx.actions.args()
+    args.add_all(ctx.files.debs, before_each = "--deb")
+    args.add("--output", blob)
+    args.add("--descriptor", descriptor)
+    args.add("--compression", ctx.attr.compression)
+    ctx.actions.run(
+        executable = ctx.executable._repack,
+        arguments = [args],
+        inputs = ctx.files.debs,
+        outputs = [blob, descriptor],
+        mnemonic = "DebLayer",
+        progress_message = "Repacking %d Debian package(s) for %%{label}" % len(ctx.files.debs),
+    )
+    return [
+        DefaultInfo(files = depset([blob])),
+        LayerInfo(blob = blob, descriptor = descriptor),
+        OutputGroupInfo(descriptor = depset([descriptor])),
+    ]
+
+deb_layer = rule(
+    implementation = _deb_layer_impl,
+    doc = """Repacks `.deb` files into one image layer.
+
+Each package's `data.tar` goes through the layer writer (sorted, owners 0:0, mtime 0; the
+package's own modes, setuid bits included, are kept), and a dpkg status record is added at
+`var/lib/dpkg/status.d/<package>` so image scanners see what is installed. Paths that escape the
+root and device nodes are rejected; absolute symlinks are kept (they resolve inside the image).
+The bytes do not depend on the order of `debs`.
+
+The `deb` module extension creates these targets for every lock: `@<lock>//:<package>` (one
+package) and `@<lock>//:layer` (all of them merged).
+""",
+    attrs = {
+        "debs": attr.label_list(allow_files = [".deb"], mandatory = True, doc = "The packages."),
+        "compression": attr.string(default = "gzip", values = ["gzip", "zstd", "none"]),
+        "_repack": attr.label(default = "//tools/debian:deb_repack", executable = True, cfg = "exec"),
+    },
+)

@@ -1,0 +1,202 @@
+"""`image_layer`: files, a binary's runfiles, symlinks and tars -> one normalized layer."""
+
+load(":providers.bzl", "LayerInfo")
+load(":runfiles_entries.bzl", "PARTS", "runfiles_entries", "runfiles_path")
+
+_PY_TOOLCHAIN = "@bazel_tools//tools/python:toolchain_type"
+
+_MEDIA_SUFFIX = {"gzip": ".tar.gz", "zstd": ".tar.zst", "none": ".tar"}
+
+def _join(*parts):
+    return "/".join([p.strip("/") for p in parts if p.strip("/")])
+
+def _src_path(ctx, file):
+    path = file.short_path[3:].partition("/")[2] if file.short_path.startswith("../") else file.short_path
+    strip = ctx.attr.strip_prefix
+    if strip == ".":
+        strip = ctx.label.package
+    if strip:
+        if not path.startswith(strip.strip("/") + "/"):
+            fail("image_layer %s: %s is not under strip_prefix %r" % (ctx.label, path, ctx.attr.strip_prefix))
+        path = path[len(strip.strip("/")) + 1:]
+    return _join(ctx.attr.prefix, path)
+
+def _python_interpreter(ctx):
+    toolchain = ctx.toolchains[_PY_TOOLCHAIN]
+    if not toolchain or not getattr(toolchain, "py3_runtime", None):
+        return None
+    return toolchain.py3_runtime.interpreter
+
+def _image_launcher(ctx, launcher, binary_path):
+    """The launcher with its `#!` line pointing at the interpreter inside the image.
+
+    Bazel's Python launcher starts with `#!/usr/bin/env python3`, which needs a python3 on PATH;
+    in the image the hermetic interpreter sits at a known path in the runfiles tree.
+    """
+    interpreter = _python_interpreter(ctx)
+    if not interpreter:
+        fail("image_layer %s: python_launcher needs a Python toolchain with an in-build interpreter" % ctx.label)
+    shebang = "#!/%s.runfiles/%s" % (binary_path.strip("/"), runfiles_path(interpreter))
+    rewritten = ctx.actions.declare_file(ctx.label.name + ".launcher")
+    ctx.actions.run_shell(
+        command = 'printf "%s\\n" "$1" > "$3" && tail -n +2 "$2" >> "$3"',
+        arguments = [shebang, launcher.path, rewritten.path],
+        inputs = [launcher],
+        outputs = [rewritten],
+        mnemonic = "ImageLauncher",
+        progress_message = "Pointing the launcher of %{label} at the image's interpreter",
+    )
+    return rewritten
+
+def _image_layer_impl(ctx):
+    entries = []
+    inputs = []
+
+    for target in ctx.attr.srcs:
+        for file in target.files.to_list():
+            kind = "tree" if file.is_directory else "file"
+            entries.append({"path": _src_path(ctx, file), "type": kind, "src": file.path})
+            inputs.append(file)
+    for target, dest in ctx.attr.files.items():
+        files = target.files.to_list()
+        if len(files) != 1:
+            fail("image_layer %s: files: %s must be exactly one file (it has %d)" % (ctx.label, target.label, len(files)))
+        kind = "tree" if files[0].is_directory else "file"
+        entries.append({"path": _join(ctx.attr.prefix, dest), "type": kind, "src": files[0].path})
+        inputs.append(files[0])
+    for dest in ctx.attr.directories:
+        entries.append({"path": _join(dest), "type": "dir"})
+    for dest, target in ctx.attr.symlinks.items():
+        entries.append({"path": _join(dest), "type": "symlink", "target": target})
+    for target in ctx.attr.tars:
+        for file in target.files.to_list():
+            entries.append({"path": ctx.attr.prefix.strip("/"), "type": "tar", "src": file.path})
+            inputs.append(file)
+
+    if ctx.attr.binary:
+        binary_path = ctx.attr.binary_path or _join(ctx.attr.binary.label.name, ctx.attr.binary.label.name)
+        empty = ctx.actions.declare_file(ctx.label.name + ".empty")
+        ctx.actions.write(empty, "")
+        interpreter = _python_interpreter(ctx)
+        interpreter_repo = interpreter.owner.workspace_name if interpreter else None
+        runfiles, manifest_text = runfiles_entries(ctx.attr.binary, binary_path, interpreter_repo, empty)
+        part = ctx.attr.runfiles_part
+        for item in runfiles:
+            if item.part == "launcher":
+                if part not in ("all", "application"):
+                    continue
+                if ctx.attr.python_launcher:
+                    launcher = _image_launcher(ctx, item.input, binary_path)
+                    item.entry["src"] = launcher.path
+                    inputs.append(launcher)
+                    entries.append(item.entry)
+                    continue
+            elif part != "all" and item.part != part:
+                continue
+            entries.append(item.entry)
+            inputs.append(item.input)
+        if part in ("all", "application"):
+            manifest = ctx.actions.declare_file(ctx.label.name + ".runfiles_manifest")
+            ctx.actions.write(manifest, manifest_text)
+            entries.append({"path": binary_path + ".runfiles_manifest", "type": "file", "src": manifest.path, "mode": "0644"})
+            entries.append({"path": binary_path + ".runfiles/MANIFEST", "type": "file", "src": manifest.path, "mode": "0644"})
+            inputs.append(manifest)
+
+    modes = dict(ctx.attr.modes)
+    for entry in entries:
+        mode = modes.pop(entry["path"], None)
+        if mode != None:
+            if entry["type"] not in ("file", "dir"):
+                fail("image_layer %s: modes: %s is a %s; only files and directories take a mode" % (ctx.label, entry["path"], entry["type"]))
+            entry["mode"] = mode
+    for path, mode in modes.items():
+        # A mode for a path no entry names: the directory is meant (e.g. a writable /tmp).
+        entries.append({"path": path.strip("/"), "type": "dir", "mode": mode})
+
+    spec = ctx.actions.declare_file(ctx.label.name + ".layer.json")
+    ctx.actions.write(spec, json.encode({"entries": entries}))
+    blob = ctx.actions.declare_file(ctx.label.name + _MEDIA_SUFFIX[ctx.attr.compression])
+    descriptor = ctx.actions.declare_file(ctx.label.name + ".descriptor.json")
+    args = ctx.actions.args()
+    args.add("--spec", spec)
+    args.add("--output", blob)
+    args.add("--descriptor", descriptor)
+    args.add("--compression", ctx.attr.compression)
+    if ctx.attr.mtime:
+        args.add("--mtime", str(ctx.attr.mtime))
+    ctx.actions.run(
+        executable = ctx.executable._layer_writer,
+        arguments = [args],
+        inputs = depset([spec] + inputs),
+        outputs = [blob, descriptor],
+        mnemonic = "ImageLayer",
+        progress_message = "Writing layer %{label}",
+    )
+    return [
+        DefaultInfo(files = depset([blob])),
+        LayerInfo(blob = blob, descriptor = descriptor),
+        OutputGroupInfo(descriptor = depset([descriptor]), spec = depset([spec])),
+    ]
+
+image_layer = rule(
+    implementation = _image_layer_impl,
+    doc = """One reproducible image layer.
+
+Every entry is normalized by the layer writer (`tools/layer`): sorted paths, parent directories
+added, mtime 0, owner 0:0 with empty names, modes 0755 for directories and executables and 0644
+for other files unless `modes` says otherwise. The default output is the layer blob; the
+`descriptor` output group holds `{mediaType, digest, size, diffID}`.
+
+```starlark
+image_layer(
+    name = "app_layer",
+    srcs = ["config.yaml"],
+    prefix = "etc/app",
+    symlinks = {"usr/bin/app": "/app/app"},
+    binary = ":app",
+    runfiles_part = "application",
+)
+```
+""",
+    attrs = {
+        "srcs": attr.label_list(
+            allow_files = True,
+            doc = "Files (and directories) placed at `prefix` + their workspace path, less `strip_prefix`.",
+        ),
+        "files": attr.label_keyed_string_dict(
+            allow_files = True,
+            doc = "Single files placed at explicit paths: {label: path below `prefix`}.",
+        ),
+        "prefix": attr.string(doc = "Directory in the image under which `srcs`, `files` and `tars` go."),
+        "strip_prefix": attr.string(doc = "Removed from the workspace path of every `srcs` file (\".\" = this package)."),
+        "directories": attr.string_list(doc = "Empty directories to create (image paths)."),
+        "symlinks": attr.string_dict(doc = "Symlinks to create: {image path: target}; targets are kept verbatim."),
+        "modes": attr.string_dict(doc = "Explicit octal modes by final path, e.g. {\"app/run\": \"0750\", \"tmp\": \"1777\"}."),
+        "tars": attr.label_list(
+            allow_files = [".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.zst", ".tar.bz2"],
+            doc = "Tar files whose entries are merged into the layer (normalized like everything else).",
+        ),
+        "binary": attr.label(
+            executable = True,
+            cfg = "target",
+            doc = "An executable whose launcher and runfiles tree go into the layer, as `bazel run` lays them out.",
+        ),
+        "binary_path": attr.string(doc = "Where the binary's launcher goes (default `<name>/<name>` of the binary); its tree goes to `<binary_path>.runfiles/`."),
+        "runfiles_part": attr.string(
+            default = "all",
+            values = PARTS,
+            doc = "Which part of the binary's runfiles to take: all, interpreter (the Python runtime's repository), packages (`site-packages/`), application (the rest, launcher and manifests).",
+        ),
+        "python_launcher": attr.bool(
+            doc = "Point the binary's launcher `#!` line at the Python toolchain's interpreter inside the image, so it runs where no python3 is on PATH.",
+        ),
+        "compression": attr.string(default = "gzip", values = ["gzip", "zstd", "none"], doc = "Blob compression; gzip output does not depend on the number of threads."),
+        "mtime": attr.int(default = 0, doc = "Modification time of every entry (seconds since the epoch)."),
+        "_layer_writer": attr.label(
+            default = "//tools/layer:layer_writer",
+            executable = True,
+            cfg = "exec",
+        ),
+    },
+    toolchains = [config_common.toolchain_type(_PY_TOOLCHAIN, mandatory = False)],
+)

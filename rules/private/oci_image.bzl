@@ -1,0 +1,113 @@
+"""`oci_image`: base + layers + configuration -> an OCI image layout and its `.digest`."""
+
+load(":providers.bzl", "LayerInfo", "OciImageInfo")
+
+def _layer_of_tar(ctx, tar, index):
+    """A plain tar in `tars` goes through the layer writer too: no unnormalized byte enters an image."""
+    spec = ctx.actions.declare_file("%s.tar%d.layer.json" % (ctx.label.name, index))
+    ctx.actions.write(spec, json.encode({"entries": [{"path": "", "type": "tar", "src": tar.path}]}))
+    blob = ctx.actions.declare_file("%s.tar%d.tar.gz" % (ctx.label.name, index))
+    descriptor = ctx.actions.declare_file("%s.tar%d.descriptor.json" % (ctx.label.name, index))
+    ctx.actions.run(
+        executable = ctx.executable._layer_writer,
+        arguments = ["--spec", spec.path, "--output", blob.path, "--descriptor", descriptor.path],
+        inputs = [spec, tar],
+        outputs = [blob, descriptor],
+        mnemonic = "ImageLayer",
+        progress_message = "Normalizing %s for %%{label}" % tar.short_path,
+    )
+    return LayerInfo(blob = blob, descriptor = descriptor)
+
+def _oci_image_impl(ctx):
+    layers = []
+    for target in ctx.attr.tars:
+        if LayerInfo in target:
+            layers.append(target[LayerInfo])
+        else:
+            for tar in target.files.to_list():
+                layers.append(_layer_of_tar(ctx, tar, len(layers)))
+
+    inputs = []
+    spec = {
+        "layers": [{"blob": layer.blob.path, "descriptor": layer.descriptor.path} for layer in layers],
+        "env": ["%s=%s" % (k, v) for k, v in ctx.attr.env.items()],
+        "labels": ctx.attr.labels,
+        "annotations": ctx.attr.annotations,
+        "exposed_ports": ctx.attr.exposed_ports,
+        "os": ctx.attr.os,
+        "architecture": ctx.attr.architecture,
+        "tag": ctx.attr.tag,
+    }
+    for layer in layers:
+        inputs += [layer.blob, layer.descriptor]
+    if ctx.attr.base:
+        base = ctx.attr.base[OciImageInfo].layout if OciImageInfo in ctx.attr.base else ctx.file.base
+        spec["base"] = base.path
+        inputs.append(base)
+    if ctx.attr.entrypoint:
+        spec["entrypoint"] = ctx.attr.entrypoint
+    if ctx.attr.cmd:
+        spec["cmd"] = ctx.attr.cmd
+    if ctx.attr.user:
+        spec["user"] = ctx.attr.user
+    if ctx.attr.workdir:
+        spec["workdir"] = ctx.attr.workdir
+
+    spec_file = ctx.actions.declare_file(ctx.label.name + ".image.json")
+    ctx.actions.write(spec_file, json.encode(spec))
+    layout = ctx.actions.declare_directory(ctx.label.name)
+    ctx.actions.run(
+        executable = ctx.executable._assembler,
+        arguments = ["--config_spec", spec_file.path, "--output", layout.path, "--digest", ctx.outputs.digest.path],
+        inputs = [spec_file] + inputs,
+        outputs = [layout, ctx.outputs.digest],
+        mnemonic = "OciImage",
+        progress_message = "Assembling image %{label}",
+    )
+    return [
+        DefaultInfo(files = depset([layout]), runfiles = ctx.runfiles(files = [layout, ctx.outputs.digest])),
+        OciImageInfo(layout = layout, digest = ctx.outputs.digest, tag = ctx.attr.tag),
+        OutputGroupInfo(digest = depset([ctx.outputs.digest])),
+    ]
+
+oci_image = rule(
+    implementation = _oci_image_impl,
+    doc = """An OCI image layout (a directory named like the target) and `<name>.digest`.
+
+Attribute names follow rules_oci's `oci_image`. The config and manifest are canonical JSON with
+`created` fixed to the epoch and history entries free of volatile data, so the digest depends
+only on the layers and the attributes below. Base blobs are hard-linked, not copied.
+
+```starlark
+oci_image(
+    name = "image",
+    base = "//images:python_base",
+    tars = [":interpreter_layer", ":app_layer"],
+    entrypoint = ["/app/app"],
+    env = {"LANG": "C.UTF-8"},
+    labels = {"tee.launch_policy.log_redirect": "always"},
+)
+```
+""",
+    attrs = {
+        "base": attr.label(allow_single_file = True, doc = "Base image: an oci_image target or any OCI image layout directory."),
+        "tars": attr.label_list(
+            allow_files = [".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.zst"],
+            doc = "Layers, in order: image_layer/deb_layer targets, or tar files (normalized by the layer writer first).",
+        ),
+        "entrypoint": attr.string_list(doc = "Entrypoint; empty inherits the base's."),
+        "cmd": attr.string_list(doc = "Default arguments; empty inherits the base's (unless `entrypoint` is set, which clears them as rules_oci does)."),
+        "env": attr.string_dict(doc = "Environment, merged over the base's by key. Runtime options belong in the environment at run time, not here."),
+        "labels": attr.string_dict(doc = "Config labels, merged over the base's."),
+        "annotations": attr.string_dict(doc = "Manifest annotations."),
+        "user": attr.string(doc = "User (name or uid[:gid])."),
+        "workdir": attr.string(doc = "Working directory."),
+        "exposed_ports": attr.string_list(doc = "Ports like \"8080/tcp\" (\"8080\" means tcp)."),
+        "os": attr.string(default = "linux"),
+        "architecture": attr.string(default = "amd64"),
+        "tag": attr.string(default = "latest", doc = "The layout's `org.opencontainers.image.ref.name` (for `skopeo inspect oci:<dir>:<tag>`)."),
+        "_assembler": attr.label(default = "//tools/image:image_assembler", executable = True, cfg = "exec"),
+        "_layer_writer": attr.label(default = "//tools/layer:layer_writer", executable = True, cfg = "exec"),
+    },
+    outputs = {"digest": "%{name}.digest"},
+)

@@ -1,0 +1,89 @@
+"""Lays out a binary and its runfiles tree as layer entries, the way `bazel run` sees them.
+
+The launcher goes to `<dir>/<name>`, the tree to `<dir>/<name>.runfiles/`, plus the runfiles
+manifest written with in-image absolute paths (the one Bazel writes names the build machine's
+paths); in it the interpreter and package repositories are single directory entries. Each entry carries the part of the tree it belongs to, so a layer can take one part:
+
+- "interpreter": files of the Python runtime's repository,
+- "packages": files under a `site-packages/` directory (pip repositories),
+- "application": everything else (launcher, manifests, the program's own files).
+"""
+
+PARTS = ["all", "interpreter", "packages", "application"]
+
+def _runfiles_path(file):
+    # short_path is "pkg/file" in the main repository and "../<repo>/pkg/file" elsewhere.
+    if file.short_path.startswith("../"):
+        return file.short_path[3:]
+    return "_main/" + file.short_path
+
+def _part(rlocation, interpreter_repo):
+    if interpreter_repo and rlocation.startswith(interpreter_repo + "/"):
+        return "interpreter"
+    if "/site-packages/" in rlocation:
+        return "packages"
+    return "application"
+
+def runfiles_path(file):
+    """Where `file` sits below a runfiles directory."""
+    return _runfiles_path(file)
+
+def runfiles_entries(binary, binary_path, interpreter_repo, empty_file):
+    """Entries of `binary` placed at `binary_path`.
+
+    Args:
+      binary: a target with an executable (DefaultInfo.files_to_run).
+      binary_path: where the launcher goes in the image, e.g. "task_builder/task_builder".
+      interpreter_repo: canonical name of the Python runtime's repository, or None.
+      empty_file: a File with no content, for the runfiles' empty files (`__init__.py`).
+
+    Returns:
+      (entries, manifest text): entries are structs (entry: spec dict, part: one of PARTS or
+      "launcher" for the launcher itself, which belongs to "application", input: File).
+    """
+    files_to_run = binary[DefaultInfo].files_to_run
+    runfiles = binary[DefaultInfo].default_runfiles
+    root = binary_path + ".runfiles"
+    entries = []
+    manifest = {}
+
+    def add_file(rlocation, file):
+        part = _part(rlocation, interpreter_repo)
+        entries.append(struct(
+            entry = {"path": root + "/" + rlocation, "type": "file", "src": file.path},
+            part = part,
+            input = file,
+        ))
+
+        # The interpreter and each package repository appear in the manifest as one directory
+        # entry (runfiles libraries resolve paths below it), so the manifest, which lives in the
+        # application layer, changes only when the application or the set of packages does.
+        key = rlocation if part == "application" else rlocation.partition("/")[0]
+        manifest[key] = "/" + root + "/" + key
+
+    for file in runfiles.files.to_list():
+        add_file(_runfiles_path(file), file)
+    for link in runfiles.symlinks.to_list():
+        add_file("_main/" + link.path, link.target_file)
+    for link in runfiles.root_symlinks.to_list():
+        add_file(link.path, link.target_file)
+    for path in runfiles.empty_filenames.to_list():
+        add_file("_main/" + path, empty_file)
+        entries[-1].entry["mode"] = "0644"
+
+    repo_mapping = getattr(files_to_run, "repo_mapping_manifest", None)
+    if repo_mapping:
+        # Bazel marks every generated file executable; this one is data.
+        entries.append(struct(
+            entry = {"path": root + "/_repo_mapping", "type": "file", "src": repo_mapping.path, "mode": "0644"},
+            part = "application",
+            input = repo_mapping,
+        ))
+
+    entries.append(struct(
+        entry = {"path": binary_path, "type": "file", "src": files_to_run.executable.path, "mode": "0755"},
+        part = "launcher",
+        input = files_to_run.executable,
+    ))
+    manifest_text = "".join(["%s %s\n" % (k, manifest[k]) for k in sorted(manifest)])
+    return entries, manifest_text

@@ -1,0 +1,131 @@
+"""The task_builder image: four layers split as the design says, and the service answers from
+the unpacked image with nothing of the host (no Python, no PATH) available to it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import time
+import urllib.request
+
+import pytest
+
+from shuffler.services.taskbuilder import task_builder_lib
+from tools.testing import oci_tools
+
+LAYOUT = "shuffler/services/taskbuilder/task_builder_image"
+RUNFILES = "task_builder/task_builder.runfiles/"
+INTERPRETER = RUNFILES + "_main~deb~python_interpreter/"
+REQUEST = {
+    "population_name": "keyboard/en-us",
+    "model": {"uri": "gs://models/next-word/v3", "sha256": "ab" * 32},
+    "rounds": 50,
+    "clients_per_round": 200,
+    "aggregation": "secure_aggregation",
+}
+
+
+def _files(paths: list[str]) -> list[str]:
+    """Non-directory members (the parents each layer repeats are not what it is for)."""
+    return [p for p in paths if not p.endswith("/")]
+
+
+@pytest.fixture(scope="module")
+def layers() -> list[list[str]]:
+    return [oci_tools.layer_paths(blob) for blob in oci_tools.layout_layers(LAYOUT)]
+
+
+def test_four_layers(layers):
+    assert len(layers) == 4
+
+
+def test_base_layer_is_debian_packages(layers):
+    base = _files(layers[0])
+    assert "var/lib/dpkg/status.d/libc6" in base
+    assert "etc/ssl/certs/ca-certificates.crt" in base
+    assert not any(p.startswith("task_builder/") for p in base)
+
+
+def test_interpreter_layer_holds_only_the_interpreter(layers):
+    files = _files(layers[1])
+    assert INTERPRETER + "usr/bin/python3.11" in files
+    assert all(p.startswith(INTERPRETER) for p in files), [p for p in files if not p.startswith(INTERPRETER)][:5]
+
+
+def test_packages_layer_holds_only_site_packages(layers):
+    files = _files(layers[2])
+    assert any("/site-packages/pydantic/" in p for p in files)
+    assert any("/site-packages/pydantic_core/" in p for p in files)
+    assert all(p.startswith(RUNFILES) and "/site-packages/" in p for p in files)
+
+
+def test_application_layer_holds_launcher_manifest_and_sources(layers):
+    files = _files(layers[3])
+    assert "task_builder/task_builder" in files
+    assert "task_builder/task_builder.runfiles_manifest" in files
+    assert RUNFILES + "_main/shuffler/services/taskbuilder/task_builder_lib.py" in files
+    assert not any("/site-packages/" in p or p.startswith(INTERPRETER) for p in files)
+
+
+def test_configuration(layers):
+    config = oci_tools.skopeo_inspect(LAYOUT, config=True)["config"]
+    assert config["Entrypoint"] == ["/task_builder/task_builder"]
+    assert config["User"] == "65532"
+    assert config["Labels"] == {
+        "tee.launch_policy.allow_env_override": "FCP_OPTS",
+        "tee.launch_policy.log_redirect": "always",
+        "tee.launch_policy.monitoring_memory_allow": "always",
+    }
+    assert not any(e.startswith("FCP_OPTS=") for e in config["Env"])
+
+
+@pytest.fixture(scope="module")
+def rootfs(tmp_path_factory) -> str:
+    return oci_tools.umoci_unpack(LAYOUT, str(tmp_path_factory.mktemp("image") / "bundle"))
+
+
+def test_entrypoint_answers_with_no_python_on_the_path(rootfs):
+    assert not os.path.exists(os.path.join(rootfs, "usr/bin/python3"))
+    result = oci_tools.run_in_rootfs(rootfs, ["/task_builder/task_builder", "--stdin"],
+                                     input=json.dumps(REQUEST).encode())
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout) == task_builder_lib.handle(json.dumps(REQUEST))
+
+
+def test_bad_request_is_refused_by_the_image(rootfs):
+    result = oci_tools.run_in_rootfs(rootfs, ["/task_builder/task_builder", "--stdin"],
+                                     input=json.dumps(dict(REQUEST, rounds=0)).encode())
+    assert result.returncode == 2
+    assert b"rounds: Input should be greater than or equal to 1" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_server_takes_its_options_from_fcp_opts(rootfs):
+    port = _free_port()
+    server = oci_tools.start_in_rootfs(rootfs, ["/task_builder/task_builder"],
+                                       env={"FCP_OPTS": f"--host 127.0.0.1 --port {port}"})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert json.load(r) == {"status": "ok"}
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/tasks", data=json.dumps(REQUEST).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as r:
+            assert json.load(r) == task_builder_lib.handle(json.dumps(REQUEST))
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()

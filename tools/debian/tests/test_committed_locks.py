@@ -1,0 +1,41 @@
+"""The committed manifests and locks in toolchains/debian agree with each other."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tools.common import canonical_json
+from tools.debian.lockfile import encode_lock, read_lock
+from tools.debian.manifest import load_manifest
+from tools.debian.tests.debfixtures import REPO_ROOT
+
+DIRECTORY = os.path.join(REPO_ROOT, "toolchains", "debian")
+NAMES = sorted(n[: -len(".toml")] for n in os.listdir(DIRECTORY) if n.endswith(".toml"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_lock_matches_manifest(name):
+    manifest = load_manifest(os.path.join(DIRECTORY, f"{name}.toml"))
+    path = os.path.join(DIRECTORY, f"{name}.lock.json")
+    lock = read_lock(path)
+    assert lock["manifest_sha256"] == manifest.sha256, f"re-lock with bazel run //toolchains/debian:{name}.lock"
+    assert lock["snapshot"] == manifest.snapshot
+    with open(path, "rb") as f:
+        assert f.read() == encode_lock(lock)  # deterministic encoding
+    assert json.loads(canonical_json.dumps(lock)) == lock
+    names = {p["name"] for p in lock["packages"]}
+    for p in lock["packages"]:
+        assert set(p["depends"]) <= names
+        assert p["urls"][-1] == f"https://deb.debian.org/{p['archive']}/{p['filename']}"
+    if not manifest.resolve_dependencies:
+        assert names == set(manifest.packages)
+
+
+def test_jni_runtime_is_the_anchor_closure():
+    lock = read_lock(os.path.join(DIRECTORY, "jni_runtime.lock.json"))
+    assert {p["name"] for p in lock["packages"]} == {
+        "libc++1-16", "libc++abi1-16", "libunwind-16", "libc6", "libgcc-s1", "gcc-12-base"
+    }

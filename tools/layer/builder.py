@@ -1,0 +1,371 @@
+"""LayerBuilder: collects entries, normalizes them, and writes the one canonical tar for them.
+
+This is the one place that normalizes the bytes of a layer. Whatever order entries
+are added in, whatever the source files' owners, times, umask or the process's
+locale and time zone, the same set of entries gives the same bytes:
+
+- entries are sorted by the UTF-8 bytes of their path; every missing parent
+  directory is added (mode 0755); there is no root entry and no "./" prefix;
+- mtime is one fixed value (default 0), uid/gid are 0, uname/gname fixed strings;
+- modes: directories 0755, files with any executable bit 0755, other files 0644,
+  symlinks 0777, unless a mode is given for that path (explicit modes keep
+  setuid/setgid/sticky). Members of an input tar keep their mode bits (& 0o7777):
+  a package's modes are its content. Symlinks are always 0777: Linux ignores, and
+  cannot even set, a symlink's mode, so any other value would only be noise;
+- hard links: the paths sharing one file are written as a regular file at the first
+  path in sorted order and hard links to it at the others, so a link's target always
+  comes earlier in the stream. add_tree never creates hard links from inode numbers:
+  whether a build system hard-linked or copied its outputs must not change the layer;
+- symlink targets are data, kept verbatim: absolute targets and ones containing ".."
+  resolve inside the container's root at run time, never on the build machine.
+
+Memory is O(number of entries): file bytes are streamed at write time.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from typing import BinaryIO, Optional
+
+from tools.common.errors import UserError
+from tools.layer import paths, tar_format, tar_reader
+from tools.layer.compress import LayerOutput
+from tools.layer.descriptor import LayerDescriptor
+from tools.layer.entry import DIR, FILE, HARDLINK, SYMLINK, Entry
+from tools.layer.sources import BytesSource, FileSource, Source, SpanSource
+from tools.layer.stream import ChunkWriter
+
+__all__ = ["Entry", "LayerBuilder", "LayerDescriptor"]
+
+DEFAULT_DIR_MODE = 0o755
+EXECUTABLE_FILE_MODE = 0o755
+REGULAR_FILE_MODE = 0o644
+SYMLINK_MODE = 0o777
+# A hard link's mode is its file's: until groups are resolved the link carries none of its own.
+_LINK_MODE_UNSET = 0
+
+_TYPEFLAGS = {FILE: tar_format.REGULAR, DIR: tar_format.DIRECTORY, SYMLINK: tar_format.SYMLINK,
+              HARDLINK: tar_format.HARDLINK}
+
+
+@dataclass
+class _Node:
+    path: str
+    kind: str
+    mode: int
+    origin: str  # where the entry came from, for error messages
+    source: Optional[Source] = None  # regular files
+    target: str = ""  # symlinks and hard links
+    mode_given: bool = True  # False for directories whose mode is only the default
+
+    def describe(self) -> str:
+        if self.kind == FILE:
+            assert self.source is not None
+            return f"regular file (mode {self.mode:04o}, {self.source.size} bytes) from {self.origin}"
+        if self.kind == DIR:
+            return f"directory (mode {self.mode:04o}) from {self.origin}"
+        if self.kind == SYMLINK:
+            return f"symlink to {self.target!r} from {self.origin}"
+        return f"hard link to {self.target!r} from {self.origin}"
+
+
+def _normal_file_mode(st_mode: int) -> int:
+    return EXECUTABLE_FILE_MODE if st_mode & 0o111 else REGULAR_FILE_MODE
+
+
+def _explicit_mode(mode: int, what: str) -> int:
+    if isinstance(mode, bool) or not isinstance(mode, int) or not 0 <= mode <= 0o7777:
+        raise UserError(f"{what}: mode {mode!r} is not a permission value between 0 and 0o7777")
+    return mode
+
+
+def _owner_name(value: str, what: str) -> bytes:
+    encoded = paths.check_utf8(value, what)
+    if len(encoded) > tar_format.OWNER_NAME_SIZE - 1 or b"\0" in encoded:
+        raise UserError(f"{what} {value!r} must be at most {tar_format.OWNER_NAME_SIZE - 1} bytes without NUL")
+    return encoded
+
+
+class LayerBuilder:
+    """Collects layer entries from files, memory, directory trees and tars; writes the layer.
+
+    `tmpdir` is where decompressed input tars are spooled (default: TMPDIR).
+    Call `close()` (or use `with`) to release input tars once done.
+    """
+
+    def __init__(self, *, mtime: int = 0, uname: str = "", gname: str = "",
+                 tmpdir: Optional[str] = None) -> None:
+        if isinstance(mtime, bool) or not isinstance(mtime, int) or not 0 <= mtime <= tar_format.MAX_MTIME:
+            raise UserError(f"mtime {mtime!r} must be an integer between 0 and {tar_format.MAX_MTIME}")
+        self._mtime = mtime
+        self._uname = _owner_name(uname, "uname")
+        self._gname = _owner_name(gname, "gname")
+        self._nodes: dict[str, _Node] = {}
+        self._spool = tar_reader.Spool(tmpdir)
+        self._open_files: list[BinaryIO] = []
+
+    def __enter__(self) -> LayerBuilder:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for f in self._open_files:
+            f.close()
+        self._open_files = []
+        self._spool.close()
+
+    # Adding entries -----------------------------------------------------------------------------
+
+    def add_file(self, path: str, src: str | os.PathLike[str], mode: int | None = None) -> None:
+        """A regular file whose bytes are read from `src` (symlinks followed) at write time."""
+        src = os.fspath(src)
+        what = f"file {src!r}"
+        dest = paths.normalize(path, what)
+        try:
+            info = os.stat(src)
+        except OSError as e:
+            raise UserError(f"cannot read input file {src!r} (for {dest!r}): {e.strerror}") from None
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise UserError(f"input file {src!r} (for {dest!r}) is {kind}")
+        if not os.access(src, os.R_OK):
+            raise UserError(f"cannot read input file {src!r} (for {dest!r}): permission denied")
+        file_mode = _normal_file_mode(info.st_mode) if mode is None else _explicit_mode(mode, what)
+        self._put(_Node(dest, FILE, file_mode, what, FileSource(src, info.st_size)))
+
+    def add_bytes(self, path: str, data: bytes, mode: int | None = None) -> None:
+        """A regular file with the given contents (mode 0644 unless given)."""
+        what = "bytes given in memory"
+        dest = paths.normalize(path, what)
+        file_mode = REGULAR_FILE_MODE if mode is None else _explicit_mode(mode, what)
+        self._put(_Node(dest, FILE, file_mode, what, BytesSource(data)))
+
+    def add_directory(self, path: str, mode: int | None = None) -> None:
+        """A directory (mode 0755 unless given; a given mode wins over default ones)."""
+        what = "directory entry"
+        dest = paths.normalize(path, what)
+        if mode is None:
+            self._put(_Node(dest, DIR, DEFAULT_DIR_MODE, what, mode_given=False))
+        else:
+            self._put(_Node(dest, DIR, _explicit_mode(mode, what), what))
+
+    def add_symlink(self, path: str, target: str) -> None:
+        """A symlink; `target` is data, stored verbatim, never resolved or validated."""
+        dest = paths.normalize(path, "symlink entry")
+        self._put(self._symlink_node(dest, target, "symlink entry"))
+
+    def add_hardlink(self, path: str, target: str) -> None:
+        """A hard link to `target`, a regular file of this layer (added before or after)."""
+        what = "hardlink entry"
+        dest = paths.normalize(path, what)
+        link_target = paths.normalize(target, f"{what} {dest!r} (target)")
+        if link_target == dest:
+            raise UserError(f"hard link {dest!r} points at itself")
+        self._put(_Node(dest, HARDLINK, _LINK_MODE_UNSET, what, target=link_target))
+
+    def add_tree(self, path: str, src_dir: str | os.PathLike[str]) -> None:
+        """Everything below `src_dir` under `path` ("" = layer root); symlinks stay symlinks."""
+        root = os.fspath(src_dir)
+        dest_root = paths.normalize(path, f"tree {root!r}", allow_empty=True)
+        try:
+            info = os.stat(root)
+        except OSError as e:
+            raise UserError(f"cannot read input directory {root!r}: {e.strerror}") from None
+        if not stat.S_ISDIR(info.st_mode):
+            raise UserError(f"input directory {root!r} (for {dest_root!r}) is not a directory")
+        if dest_root:
+            self._put(_Node(dest_root, DIR, DEFAULT_DIR_MODE, f"tree {root!r}", mode_given=False))
+        pending = [(root, dest_root, "")]
+        while pending:
+            directory, dest_dir, rel_dir = pending.pop()
+            try:
+                with os.scandir(directory) as scan:
+                    children = sorted(scan, key=lambda child: os.fsencode(child.name))
+            except OSError as e:
+                raise UserError(f"cannot read input directory {directory!r}: {e.strerror}") from None
+            for child in children:
+                rel = paths.join(rel_dir, child.name)
+                what = f"tree {root!r} entry {rel!r}"
+                paths.check_utf8(child.name, what)
+                dest = paths.join(dest_dir, child.name)
+                try:
+                    child_info = child.stat(follow_symlinks=False)
+                    if stat.S_ISLNK(child_info.st_mode):
+                        self._put(self._symlink_node(dest, os.readlink(child.path), what))
+                    elif stat.S_ISDIR(child_info.st_mode):
+                        self._put(_Node(dest, DIR, DEFAULT_DIR_MODE, what, mode_given=False))
+                        pending.append((child.path, dest, rel))
+                    elif stat.S_ISREG(child_info.st_mode):
+                        if not os.access(child.path, os.R_OK):
+                            raise UserError(f"cannot read input file {child.path!r}: permission denied")
+                        self._put(_Node(dest, FILE, _normal_file_mode(child_info.st_mode), what,
+                                        FileSource(child.path, child_info.st_size)))
+                    else:
+                        raise UserError(
+                            f"{what} is a device, FIFO or socket; layers carry only files, directories and links"
+                        )
+                except OSError as e:
+                    raise UserError(f"cannot read {child.path!r}: {e.strerror}") from None
+
+    def add_tar(self, tar_path: str | os.PathLike[str], prefix: str = "") -> None:
+        """The members of a tar (plain, gzip, xz, bzip2 or zstd, by magic bytes) under `prefix`.
+
+        Mode bits are kept (& 0o7777, setuid included); owners and times are normalized.
+        Hard links are kept and regrouped by the sorted-order rule.
+        """
+        tar_path = os.fspath(tar_path)
+        dest_prefix = paths.normalize(prefix, f"tar {tar_path!r} prefix", allow_empty=True)
+        data, members = tar_reader.read_members(tar_path, self._spool)
+        if not self._spool.owns(data):
+            self._open_files.append(data)
+        for member in members:
+            what = f"tar {tar_path!r} member {member.name!r}"
+            rel = paths.normalize(member.name, what, allow_empty=True)
+            if not rel:
+                if member.kind == tar_reader.DIR:
+                    continue  # the archive's root ("./"): a layer has no root entry
+                raise UserError(f"{what} names the archive root but is not a directory")
+            dest = paths.join(dest_prefix, rel)
+            if member.kind == tar_reader.FILE:
+                source = SpanSource(data, member.offset, member.size, what)
+                self._put(_Node(dest, FILE, member.mode, what, source))
+            elif member.kind == tar_reader.DIR:
+                self._put(_Node(dest, DIR, member.mode, what))
+            elif member.kind == tar_reader.SYMLINK:
+                self._put(self._symlink_node(dest, member.linkname, what))
+            else:
+                target = paths.join(dest_prefix, paths.normalize(member.linkname, f"{what} (link target)"))
+                if target == dest:
+                    raise UserError(f"{what} is a hard link to itself")
+                self._put(_Node(dest, HARDLINK, _LINK_MODE_UNSET, what, target=target))
+
+    @staticmethod
+    def _symlink_node(dest: str, target: str, what: str) -> _Node:
+        if not target:
+            raise UserError(f"{what}: symlink {dest!r} has an empty target")
+        if "\0" in target:
+            raise UserError(f"{what}: symlink target {target!r} contains a NUL byte")
+        paths.check_utf8(target, what)
+        return _Node(dest, SYMLINK, SYMLINK_MODE, what, target=target)
+
+    def _put(self, node: _Node) -> None:
+        """Adds `node`; merges it with an identical entry at the same path, rejects a different one."""
+        existing = self._nodes.get(node.path)
+        if existing is None:
+            self._nodes[node.path] = node
+        elif existing.kind == DIR and node.kind == DIR:
+            if node.mode_given and existing.mode_given and node.mode != existing.mode:
+                self._conflict(existing, node)
+            if node.mode_given and not existing.mode_given:
+                self._nodes[node.path] = node
+        elif existing.kind != node.kind or existing.mode != node.mode or existing.target != node.target:
+            self._conflict(existing, node)
+        elif node.kind == FILE:
+            assert existing.source is not None and node.source is not None
+            if existing.source.size != node.source.size or existing.source.sha256() != node.source.sha256():
+                self._conflict(existing, node)
+
+    @staticmethod
+    def _conflict(first: _Node, second: _Node) -> None:
+        one, two = sorted((first.describe(), second.describe()))
+        raise UserError(f"conflicting entries for {first.path!r}: {one} vs {two}")
+
+    # Resolving and writing ----------------------------------------------------------------------
+
+    def _resolve(self) -> list[_Node]:
+        """The final entries: implicit parents added, hard-link groups regrouped, sorted."""
+        nodes = dict(self._nodes)
+        for path in list(nodes):
+            for parent in paths.parents(path):
+                existing = nodes.get(parent)
+                if existing is None:
+                    nodes[parent] = _Node(parent, DIR, DEFAULT_DIR_MODE, f"parent of {path!r}", mode_given=False)
+                elif existing.kind != DIR:
+                    raise UserError(
+                        f"{parent!r} is a {existing.describe()}, but {path!r} (from {nodes[path].origin}) "
+                        "needs it to be a directory"
+                    )
+        groups: dict[str, list[str]] = {}
+        for path, node in nodes.items():
+            if node.kind == HARDLINK:
+                groups.setdefault(self._link_root(nodes, path), []).append(path)
+        final = dict(nodes)
+        for root, links in groups.items():
+            file = nodes[root]
+            members = sorted([root, *links], key=paths.sort_key)
+            leader = members[0]
+            final[leader] = _Node(leader, FILE, file.mode, file.origin, file.source)
+            for path in members[1:]:
+                final[path] = _Node(path, HARDLINK, file.mode, nodes[path].origin, target=leader)
+        return [final[path] for path in sorted(final, key=paths.sort_key)]
+
+    @staticmethod
+    def _link_root(nodes: dict[str, _Node], path: str) -> str:
+        """The regular file a hard link (possibly through other hard links) points at."""
+        chain = [path]
+        node = nodes[path]
+        while node.kind == HARDLINK:
+            target = nodes.get(node.target)
+            if target is None:
+                raise UserError(
+                    f"hard link {node.path!r} (from {node.origin}) points at {node.target!r}, "
+                    "which is not in the layer"
+                )
+            if target.path in chain:
+                raise UserError(f"hard links form a cycle: {' -> '.join(chain + [target.path])}")
+            chain.append(target.path)
+            node = target
+        if node.kind != FILE:
+            raise UserError(
+                f"hard link {path!r} (from {nodes[path].origin}) points at {node.path!r}, a "
+                f"{node.kind}; hard links must point at regular files"
+            )
+        return node.path
+
+    def entries(self) -> list[Entry]:
+        """The normalized, sorted entries; reads every file once to give its sha256."""
+        result = []
+        for node in self._resolve():
+            if node.kind == FILE:
+                assert node.source is not None
+                result.append(Entry(node.path, FILE, node.mode, node.source.size, node.source.sha256()))
+            else:
+                result.append(Entry(node.path, node.kind, node.mode, target=node.target))
+        return result
+
+    def write(self, out: BinaryIO, *, compression: str = "gzip", level: int | None = None,
+              threads: int | None = None) -> LayerDescriptor:
+        """Writes the layer to `out` sequentially (a pipe is fine) and describes what was written."""
+        nodes = self._resolve()
+        output = LayerOutput(out, compression, level, threads)
+        try:
+            writer = ChunkWriter(output.consume)
+            for node in nodes:
+                self._write_node(writer, node)
+            writer.write(tar_format.END_OF_ARCHIVE)
+            writer.close()
+            return output.finish()
+        except BaseException:
+            output.abort()
+            raise
+
+    def _write_node(self, writer: ChunkWriter, node: _Node) -> None:
+        name = node.path.encode("utf-8")
+        size = 0
+        if node.kind == DIR:
+            name += b"/"
+        elif node.kind == FILE:
+            assert node.source is not None
+            size = node.source.size
+        writer.write(tar_format.entry_header(
+            name, _TYPEFLAGS[node.kind], mode=node.mode, mtime=self._mtime, size=size,
+            linkname=node.target.encode("utf-8"), uname=self._uname, gname=self._gname,
+        ))
+        if node.kind == FILE:
+            assert node.source is not None
+            node.source.copy_into(writer)
+            writer.write(tar_format.padding(size))

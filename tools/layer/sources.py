@@ -1,0 +1,149 @@
+"""Where a regular file's bytes come from: a file on disk, memory, or a span of a tar.
+
+Sources are opened only while the layer is written (or hashed for a listing), so
+memory stays proportional to the number of entries, never to their bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+from typing import BinaryIO, Callable, Iterator, Optional, TypeVar
+
+from tools.common.errors import UserError
+from tools.layer.stream import ChunkWriter, ReadInto
+
+READ_SIZE = 1 << 20
+T = TypeVar("T")
+
+
+def _hash(readinto: ReadInto, size: int, what: str) -> str:
+    digest = hashlib.sha256()
+    buffer = memoryview(bytearray(min(READ_SIZE, max(size, 1))))
+    remaining = size
+    while remaining:
+        count = readinto(buffer[: min(remaining, len(buffer))])
+        if not count:
+            raise UserError(f"{what}: ended {remaining} bytes early; did it change while the layer was written?")
+        digest.update(buffer[:count])
+        remaining -= count
+    return digest.hexdigest()
+
+
+def _reporting(function: Callable[..., T], what: str) -> Callable[..., T]:
+    """`function`, with OSError turned into a UserError naming `what`."""
+
+    def call(*args: object) -> T:
+        try:
+            return function(*args)
+        except OSError as e:
+            raise UserError(f"cannot read {what}: {e.strerror}") from None
+
+    return call
+
+
+class Source:
+    """Bytes of one regular file, `size` long."""
+
+    size: int
+    _sha256: Optional[str] = None
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[ReadInto]:
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def copy_into(self, writer: ChunkWriter) -> None:
+        with self.open() as readinto:
+            writer.copy_from(readinto, self.size, self.describe())
+
+    def sha256(self) -> str:
+        """Hex digest of the bytes, computed once (duplicate checks and listings only)."""
+        if self._sha256 is None:
+            with self.open() as readinto:
+                self._sha256 = _hash(readinto, self.size, self.describe())
+        return self._sha256
+
+
+class FileSource(Source):
+    """A regular file on disk, read at write time; it must still have the size it had when added."""
+
+    def __init__(self, path: str, size: int) -> None:
+        self.path = path
+        self.size = size
+
+    def describe(self) -> str:
+        return f"file {self.path!r}"
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[ReadInto]:
+        try:
+            f = open(self.path, "rb", buffering=0)
+        except OSError as e:
+            raise UserError(f"cannot read input file {self.path!r}: {e.strerror}") from None
+        with f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size != self.size:
+                raise UserError(
+                    f"input file {self.path!r} changed after it was added to the layer "
+                    f"(expected a regular file of {self.size} bytes)"
+                )
+            # Only errors of reading this file are its fault: errors raised by the consumer
+            # (e.g. a full disk while writing the output) must pass through unchanged.
+            yield _reporting(f.readinto, f"input file {self.path!r}")
+            if _reporting(f.read, f"input file {self.path!r}")(1):
+                raise UserError(f"input file {self.path!r} grew while the layer was written")
+
+
+class BytesSource(Source):
+    """Contents given in memory (small generated files)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = bytes(data)
+        self.size = len(self.data)
+
+    def describe(self) -> str:
+        return f"{self.size} bytes given in memory"
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[ReadInto]:
+        view = memoryview(self.data)
+        position = 0
+
+        def readinto(buffer: memoryview) -> int:
+            nonlocal position
+            count = min(len(buffer), len(view) - position)
+            buffer[:count] = view[position : position + count]
+            position += count
+            return count
+
+        yield readinto
+
+    def copy_into(self, writer: ChunkWriter) -> None:
+        writer.write(self.data)
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+class SpanSource(Source):
+    """`size` bytes at `offset` of an open, seekable file (an input tar or its decompressed copy)."""
+
+    def __init__(self, file: BinaryIO, offset: int, size: int, what: str) -> None:
+        self.file = file
+        self.offset = offset
+        self.size = size
+        self.what = what
+
+    def describe(self) -> str:
+        return self.what
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[ReadInto]:
+        _reporting(self.file.seek, self.what)(self.offset)
+        yield _reporting(self.file.readinto, self.what)  # type: ignore[attr-defined]

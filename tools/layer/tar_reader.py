@@ -1,0 +1,184 @@
+"""Reads the member list of an input tar (plain, gzip, xz, bzip2 or zstd) without keeping its bytes.
+
+A compressed tar is decompressed once into a shared, already-unlinked temporary
+file (the "spool"); members are later read from it by offset, so the layer can
+be sorted and written without holding any file's bytes in memory. A plain tar is
+read in place. `tarfile` is fine for *reading*: only our writer must not depend
+on a Python version's header bytes.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import re
+import tarfile
+import tempfile
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from tools.common.errors import UserError
+
+# Magic bytes long enough that a plain tar (which starts with a member name) cannot match by
+# accident: a file named "BZh..." must not make a tar look like bzip2.
+_MAGICS = (
+    (re.compile(rb"\x1f\x8b\x08", re.DOTALL), "gzip"),
+    (re.compile(rb"\xfd7zXZ\x00", re.DOTALL), "xz"),
+    (re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)", re.DOTALL), "bzip2"),  # first block or end of stream
+    (re.compile(rb"\x28\xb5\x2f\xfd", re.DOTALL), "zstd"),
+)
+_MAGIC_LENGTH = 10
+_COPY_SIZE = 1 << 20
+
+FILE = "file"
+DIR = "dir"
+SYMLINK = "symlink"
+HARDLINK = "hardlink"
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of an input tar, as far as a layer cares about it."""
+
+    name: str  # as spelled in the tar, for messages
+    kind: str  # FILE, DIR, SYMLINK or HARDLINK
+    mode: int  # permission bits incl. setuid/setgid/sticky (masked to 0o7777)
+    size: int
+    offset: int  # of the member's data in the file returned with it
+    linkname: str
+
+
+def detect_compression(head: bytes) -> str | None:
+    """"gzip", "xz", "bzip2", "zstd" from the leading magic bytes, or None for a plain tar."""
+    for magic, name in _MAGICS:
+        if magic.match(head):
+            return name
+    return None
+
+
+def _decompressor(kind: str, raw: BinaryIO, what: str) -> BinaryIO:
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    if kind == "xz":
+        return lzma.LZMAFile(raw)  # type: ignore[return-value]
+    if kind == "bzip2":
+        return bz2.BZ2File(raw)  # type: ignore[return-value]
+    try:
+        import zstandard  # imported only when a zstd input appears: optional dependency
+    except ImportError:
+        raise UserError(f"{what} is zstd-compressed; reading it needs the 'zstandard' Python package") from None
+    return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)  # type: ignore[return-value]
+
+
+class Spool:
+    """One unlinked temporary file that holds every decompressed input tar back to back."""
+
+    def __init__(self, directory: str | None) -> None:
+        self._directory = directory
+        self._file: BinaryIO | None = None
+
+    def file(self) -> BinaryIO:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(dir=self._directory, buffering=0)  # type: ignore[assignment]
+        return self._file  # type: ignore[return-value]
+
+    def owns(self, f: BinaryIO) -> bool:
+        return f is self._file
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _decompress_into(spool: Spool, raw: BinaryIO, kind: str, what: str) -> tuple[BinaryIO, int]:
+    out = spool.file()
+    start = out.seek(0, os.SEEK_END)
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, lzma.LZMAError, zlib.error)
+    reader = _decompressor(kind, raw, what)
+    if kind == "zstd":
+        import zstandard
+
+        errors = errors + (zstandard.ZstdError,)
+    with reader:
+        while True:
+            try:
+                data = reader.read(_COPY_SIZE)
+            except errors as e:  # only decoding errors: a full disk while spooling is no bad input
+                out.truncate(start)
+                raise UserError(f"{what} is not a valid {kind} file: {e}") from None
+            if not data:
+                break
+            view = memoryview(data)
+            while view:
+                view = view[out.write(view):]
+    if out.tell() == start:
+        raise UserError(f"{what} is not a valid {kind} file: it decompresses to nothing (truncated?)")
+    return out, start
+
+
+def read_members(path: str, spool: Spool) -> tuple[BinaryIO, list[Member]]:
+    """Opens the tar at `path` and lists its members; data offsets refer to the returned file.
+
+    The returned file stays open: it is either `path` itself (plain tar) or the spool.
+    Device nodes, FIFOs, sparse and unknown member types are rejected: a layer never
+    creates devices (the container runtime provides /dev), and a FIFO or socket in an
+    image is almost always a packaging accident.
+    """
+    what = f"tar {path!r}"
+    try:
+        raw: BinaryIO = open(path, "rb", buffering=0)  # type: ignore[assignment]
+    except OSError as e:
+        raise UserError(f"cannot read input tar {path!r}: {e.strerror}") from None
+    try:
+        kind = detect_compression(raw.read(_MAGIC_LENGTH))
+        raw.seek(0)
+        if kind is None:
+            data, start = raw, 0
+        else:
+            data, start = _decompress_into(spool, raw, kind, what)
+            raw.close()
+        members = _list(data, start, what)
+    except BaseException:
+        raw.close()
+        raise
+    return data, members
+
+
+def _list(data: BinaryIO, start: int, what: str) -> list[Member]:
+    data.seek(start)
+    members = []
+    try:
+        # An explicit encoding: the default follows the locale, and names must not.
+        with tarfile.open(fileobj=data, mode="r:", encoding="utf-8", errors="surrogateescape") as archive:
+            for info in archive:
+                members.append(_member(info, what))
+    except tarfile.TarError as e:
+        raise UserError(f"{what} is not a valid tar archive: {e}") from None
+    return members
+
+
+def _member(info: tarfile.TarInfo, what: str) -> Member:
+    where = f"{what} member {info.name!r}"
+    if info.ischr() or info.isblk():
+        raise UserError(
+            f"{where} is a device node; layers never create devices (the container runtime provides /dev), "
+            "remove it from the input"
+        )
+    if info.isfifo():
+        raise UserError(f"{where} is a FIFO; layers do not carry FIFOs or sockets, remove it from the input")
+    if info.sparse is not None or info.type == tarfile.GNUTYPE_SPARSE:
+        raise UserError(f"{where} is a sparse file; re-create the tar without --sparse")
+    mode = info.mode & 0o7777
+    if info.isreg():
+        return Member(info.name, FILE, mode, info.size, info.offset_data, "")
+    if info.isdir():
+        return Member(info.name, DIR, mode, 0, 0, "")
+    if info.issym():
+        return Member(info.name, SYMLINK, mode, 0, 0, info.linkname)
+    if info.islnk():
+        return Member(info.name, HARDLINK, mode, 0, 0, info.linkname)
+    raise UserError(f"{where} has unsupported tar type {info.type!r}; only files, directories and links are allowed")
