@@ -13,7 +13,7 @@ def _image_publish_impl(ctx):
         args += ["--default_repository", "'%s'" % ctx.attr.repository]
     for tag in ctx.attr.remote_tags:
         args += ["--default_tag", "'%s'" % tag]
-    launcher = ctx.actions.declare_file(ctx.label.name + ".sh")
+    launcher = ctx.actions.declare_file(ctx.label.name)
     ctx.actions.write(launcher, is_executable = True, content = """\
 #!/bin/sh
 # Pushes {image} by digest, then tags it. Extra arguments go to tools/registry/image_publish:

@@ -52,6 +52,11 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -q $wanted
 apt-get clean
 rm -rf /var/lib/apt/lists/*
 
+# A locale whose case rules differ from English (dotted and dotless i): builds must not care.
+if command -v localedef >/dev/null; then
+  localedef -i tr_TR -f UTF-8 tr_TR.UTF-8
+fi
+
 dpkg-query -W -f '${Package} ${Version} ${Architecture}\n' >"$dir/installed.txt"
 if [ "$accept_drift" = 1 ]; then
   exec python3 "$dir/check_lock.py" --lock "$dir/environment.lock.expected" --installed "$dir/installed.txt" \

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# ./scripts/check_reproducibility.sh [--only NAME,...] [--keep]: builds every image under varied
+# conditions, each in a fresh copy of the workspace with a fresh Bazel output base, and compares
+# every image digest with a baseline build. Prints a table (conditions x images) and which
+# conditions could not be applied, and why. Exit status 1 if any digest differs.
+#
+# Conditions: build directory path (every build has its own), time zone, locale, umask, user id,
+# the clock (faketime, ten years ahead), file-system order (disorderfs), --jobs and CPU count.
+# Takes one cold build per condition (a few minutes each on two cores).
+set -uo pipefail
+project=$(cd "$(dirname "$0")/.." && pwd)
+if [[ ! -f /etc/reproimage-buildenv ]]; then
+  exec "$project/scripts/buildenv/run.sh" ./scripts/check_reproducibility.sh "$@"
+fi
+
+only="" keep=0
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --only) only=$2; shift ;;
+    --keep) keep=1 ;;
+    -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "check_reproducibility.sh: unknown option '$1' (accepts --only NAME,..., --keep)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+work=/var/tmp/reproimage-vary
+rm -rf "$work"
+mkdir -p "$work/results"
+started=$SECONDS
+declare -A skipped
+
+# copy_workspace DIR: a copy of the sources (no outputs, no .git) at a path of its own.
+copy_workspace() {
+  mkdir -p "$1"
+  (cd "$project" && tar --exclude='./bazel-*' --exclude='./.git' -cf - .) | tar -xf - -C "$1"
+}
+
+# build NAME SRC [PREFIX...] [-- BAZEL_FLAG...]: builds //:image_hashes in SRC with a fresh output
+# user root, running bazel through PREFIX (env assignments, wrappers); saves the manifest.
+build() {
+  local name=$1 src=$2
+  shift 2
+  local prefix=() flags=()
+  while [[ $# -gt 0 && $1 != -- ]]; do prefix+=("$1"); shift; done
+  [[ ${1:-} == -- ]] && { shift; flags=("$@"); }
+  local out="$work/$name/output-root" log="$work/$name/build.log"
+  mkdir -p "$out"
+  echo "[$((SECONDS - started))s] building under condition '$name' in $src" >&2
+  (cd "$src" && "${prefix[@]}" bazel --output_user_root="$out" build //:image_hashes "${flags[@]}") >"$log" 2>&1
+  local status=$?
+  if ((status == 0)); then
+    (cd "$src" && cp "$(bazel --output_user_root="$out" info bazel-bin 2>/dev/null)/image_hashes.json" \
+      "$work/results/$name.json")
+  else
+    echo "  build failed (status $status); last lines of $log:" >&2
+    tail -5 "$log" | sed 's/^/    /' >&2
+  fi
+  (cd "$src" && "${prefix[@]}" bazel --output_user_root="$out" shutdown) >/dev/null 2>&1
+  ((keep)) || rm -rf "$out" 2>/dev/null || chmod -R u+w "$out" 2>/dev/null && rm -rf "$out"
+  return $status
+}
+
+wanted() { [[ -z $only || ",$only," == *",$1,"* ]]; }
+
+# Baseline: nothing varied (besides its own path).
+copy_workspace "$work/baseline/src"
+build baseline "$work/baseline/src" env -- || { echo "the baseline build failed" >&2; exit 1; }
+
+if wanted path; then
+  copy_workspace "$work/path/a/much/deeper/build directory with spaces/src"
+  build path "$work/path/a/much/deeper/build directory with spaces/src" env --
+fi
+
+if wanted timezone; then
+  copy_workspace "$work/timezone/src"
+  build timezone "$work/timezone/src" env TZ=Pacific/Kiritimati --
+fi
+
+if wanted locale; then
+  if locale -a 2>/dev/null | grep -qi '^tr_TR.utf-\?8$'; then
+    copy_workspace "$work/locale/src"
+    build locale "$work/locale/src" env LANG=tr_TR.UTF-8 LC_ALL=tr_TR.UTF-8 --
+  else
+    skipped[locale]="no tr_TR.UTF-8 locale in this environment (scripts/buildenv/install_packages.sh makes it)"
+  fi
+fi
+
+if wanted umask; then
+  copy_workspace "$work/umask/src"
+  build umask "$work/umask/src" sh -c 'umask 077; exec "$@"' umask --
+fi
+
+if wanted uid; then
+  copy_workspace "$work/uid/src"
+  mkdir -p "$work/uid/home" "$work/uid/output-root"
+  chown -R 4242:4242 "$work/uid"
+  if setpriv --reuid=4242 --regid=4242 --clear-groups true 2>/dev/null; then
+    build uid "$work/uid/src" setpriv --reuid=4242 --regid=4242 --clear-groups env HOME="$work/uid/home" USER=builder -- \
+      --repository_cache="$work/uid/repository-cache" ||
+      skipped[uid]="Bazel did not build as uid 4242 (see $work/uid/build.log)"
+  else
+    skipped[uid]="cannot switch to another user id here (setpriv failed)"
+  fi
+fi
+
+if wanted clock; then
+  if command -v faketime >/dev/null; then
+    lib=$(find /usr/lib -name libfaketime.so.1 2>/dev/null | head -1)
+    copy_workspace "$work/clock/src"
+    # The client and server run with the clock ten years ahead, and so does every action.
+    build clock "$work/clock/src" faketime -f +3650d -- \
+      --action_env=LD_PRELOAD="$lib" --action_env=FAKETIME=+3650d --host_action_env=LD_PRELOAD="$lib" \
+      --host_action_env=FAKETIME=+3650d ||
+      skipped[clock]="Bazel did not run under faketime (see $work/clock/build.log)"
+  else
+    skipped[clock]="faketime is not installed"
+  fi
+fi
+
+if wanted fsorder; then
+  if command -v disorderfs >/dev/null && [[ -e /dev/fuse ]]; then
+    copy_workspace "$work/fsorder/real"
+    mkdir -p "$work/fsorder/src"
+    if disorderfs --shuffle-dirents=yes --reverse-dirents=no --multi-user=yes "$work/fsorder/real" "$work/fsorder/src" >/dev/null 2>&1; then
+      build fsorder "$work/fsorder/src" env --
+      fusermount -u "$work/fsorder/src" 2>/dev/null || umount -l "$work/fsorder/src"
+    else
+      skipped[fsorder]="disorderfs could not mount (FUSE unavailable here)"
+    fi
+  else
+    skipped[fsorder]="disorderfs or /dev/fuse is missing"
+  fi
+fi
+
+if wanted jobs; then
+  copy_workspace "$work/jobs/src"
+  build jobs "$work/jobs/src" taskset -c 0 -- --jobs=1
+fi
+
+# The table: one row per condition, one column per image.
+python3 - "$work/results" "${!skipped[@]}" <<'PY' -- "$(for k in "${!skipped[@]}"; do printf '%s\t%s\n' "$k" "${skipped[$k]}"; done)"
+import json, os, sys
+results_dir = sys.argv[1]
+skipped_text = sys.argv[sys.argv.index("--") + 1] if "--" in sys.argv else ""
+skipped = dict(line.split("\t", 1) for line in skipped_text.splitlines() if "\t" in line)
+results = {n[:-5]: json.load(open(os.path.join(results_dir, n))) for n in os.listdir(results_dir)}
+baseline = results.pop("baseline")
+images = sorted(baseline)
+order = ["path", "timezone", "locale", "umask", "uid", "clock", "fsorder", "jobs"]
+width = max([len(c) for c in order] + [9])
+print()
+print("condition".ljust(width), *[i.ljust(max(len(i), 9)) for i in images])
+print("baseline".ljust(width), *[baseline[i][7:19].ljust(max(len(i), 9)) for i in images])
+bad = 0
+for condition in order:
+    if condition in results:
+        row = []
+        for i in images:
+            same = results[condition].get(i) == baseline[i]
+            bad += not same
+            row.append(("same" if same else "DIFFERS " + results[condition].get(i, "missing")[7:19]).ljust(max(len(i), 9)))
+        print(condition.ljust(width), *row)
+    elif condition in skipped:
+        print(condition.ljust(width), "not applied:", skipped[condition])
+failed_builds = [c for c in order if c not in results and c not in skipped]
+for c in failed_builds:
+    print(c.ljust(width), "BUILD FAILED (see the log above)")
+print()
+print(f"{len(results)} conditions applied, {len(skipped)} not applied, {bad} differing digests, "
+      f"{len(failed_builds)} failed builds")
+sys.exit(1 if bad or failed_builds else 0)
+PY
+status=$?
+echo "check_reproducibility.sh: finished in $(((SECONDS - started) / 60))m$(((SECONDS - started) % 60))s" >&2
+exit $status
