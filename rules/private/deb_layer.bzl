@@ -41,7 +41,7 @@ package) and `@<lock>//:layer` (all of them merged).
 """,
     attrs = {
         "debs": attr.label_list(allow_files = [".deb"], mandatory = True, doc = "The packages."),
-        "compression": attr.string(default = "gzip", values = ["gzip", "zstd", "none"]),
+        "compression": attr.string(default = "gzip", values = ["gzip", "zstd", "none"], doc = "Blob compression; the output does not depend on the number of threads."),
         "_repack": attr.label(default = "//tools/debian:deb_repack", executable = True, cfg = "exec"),
     },
 )
