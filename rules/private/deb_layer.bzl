@@ -1,11 +1,10 @@
 """`deb_layer`: Debian packages -> one normalized layer with dpkg status records."""
 
+load(":layer_action.bzl", "MEDIA_SUFFIX")
 load(":providers.bzl", "LayerInfo")
 
-_MEDIA_SUFFIX = {"gzip": ".tar.gz", "zstd": ".tar.zst", "none": ".tar"}
-
 def _deb_layer_impl(ctx):
-    blob = ctx.actions.declare_file(ctx.label.name + _MEDIA_SUFFIX[ctx.attr.compression])
+    blob = ctx.actions.declare_file(ctx.label.name + MEDIA_SUFFIX[ctx.attr.compression])
     descriptor = ctx.actions.declare_file(ctx.label.name + ".descriptor.json")
     args = ctx.actions.args()
     args.add_all(ctx.files.debs, before_each = "--deb")

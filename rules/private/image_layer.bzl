@@ -1,11 +1,9 @@
 """`image_layer`: files, a binary's runfiles, symlinks and tars -> one normalized layer."""
 
-load(":providers.bzl", "LayerInfo")
+load(":layer_action.bzl", "write_layer")
 load(":runfiles_entries.bzl", "PARTS", "runfiles_entries", "runfiles_path")
 
 _PY_TOOLCHAIN = "@bazel_tools//tools/python:toolchain_type"
-
-_MEDIA_SUFFIX = {"gzip": ".tar.gz", "zstd": ".tar.zst", "none": ".tar"}
 
 def _join(*parts):
     return "/".join([p.strip("/") for p in parts if p.strip("/")])
@@ -113,29 +111,19 @@ def _image_layer_impl(ctx):
         # A mode for a path no entry names: the directory is meant (e.g. a writable /tmp).
         entries.append({"path": path.strip("/"), "type": "dir", "mode": mode})
 
-    spec = ctx.actions.declare_file(ctx.label.name + ".layer.json")
-    ctx.actions.write(spec, json.encode({"entries": entries}))
-    blob = ctx.actions.declare_file(ctx.label.name + _MEDIA_SUFFIX[ctx.attr.compression])
-    descriptor = ctx.actions.declare_file(ctx.label.name + ".descriptor.json")
-    args = ctx.actions.args()
-    args.add("--spec", spec)
-    args.add("--output", blob)
-    args.add("--descriptor", descriptor)
-    args.add("--compression", ctx.attr.compression)
-    if ctx.attr.mtime:
-        args.add("--mtime", str(ctx.attr.mtime))
-    ctx.actions.run(
-        executable = ctx.executable._layer_writer,
-        arguments = [args],
-        inputs = depset([spec] + inputs),
-        outputs = [blob, descriptor],
-        mnemonic = "ImageLayer",
-        progress_message = "Writing layer %{label}",
+    layer = write_layer(
+        ctx,
+        ctx.label.name,
+        entries,
+        inputs,
+        ctx.executable._layer_writer,
+        compression = ctx.attr.compression,
+        mtime = ctx.attr.mtime,
     )
     return [
-        DefaultInfo(files = depset([blob])),
-        LayerInfo(blob = blob, descriptor = descriptor),
-        OutputGroupInfo(descriptor = depset([descriptor]), spec = depset([spec])),
+        DefaultInfo(files = depset([layer.blob])),
+        layer,
+        OutputGroupInfo(descriptor = depset([layer.descriptor])),
     ]
 
 image_layer = rule(

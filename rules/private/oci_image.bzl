@@ -1,22 +1,18 @@
 """`oci_image`: base + layers + configuration -> an OCI image layout and its `.digest`."""
 
+load(":layer_action.bzl", "write_layer")
 load(":providers.bzl", "LayerInfo", "OciImageInfo")
 
 def _layer_of_tar(ctx, tar, index):
     """A plain tar in `tars` goes through the layer writer too: no unnormalized byte enters an image."""
-    spec = ctx.actions.declare_file("%s.tar%d.layer.json" % (ctx.label.name, index))
-    ctx.actions.write(spec, json.encode({"entries": [{"path": "", "type": "tar", "src": tar.path}]}))
-    blob = ctx.actions.declare_file("%s.tar%d.tar.gz" % (ctx.label.name, index))
-    descriptor = ctx.actions.declare_file("%s.tar%d.descriptor.json" % (ctx.label.name, index))
-    ctx.actions.run(
-        executable = ctx.executable._layer_writer,
-        arguments = ["--spec", spec.path, "--output", blob.path, "--descriptor", descriptor.path],
-        inputs = [spec, tar],
-        outputs = [blob, descriptor],
-        mnemonic = "ImageLayer",
-        progress_message = "Normalizing %s for %%{label}" % tar.short_path,
+    return write_layer(
+        ctx,
+        "%s.tar%d" % (ctx.label.name, index),
+        [{"path": "", "type": "tar", "src": tar.path}],
+        [tar],
+        ctx.executable._layer_writer,
+        progress = "Normalizing %s for %%{label}" % tar.short_path,
     )
-    return LayerInfo(blob = blob, descriptor = descriptor)
 
 def _oci_image_impl(ctx):
     layers = []

@@ -1,7 +1,7 @@
 """`py_pytest`: a py_test that runs its test files with pytest."""
 
 load("@pypi//:requirements.bzl", "requirement")
-load("@rules_python//python:defs.bzl", "py_test")
+load("@rules_python//python:defs.bzl", "py_library", "py_test")
 
 def py_pytest(name, srcs, deps = [], args = [], **kwargs):
     """A py_test running `srcs` with pytest (plus pytest and hypothesis as dependencies).
@@ -22,3 +22,36 @@ def py_pytest(name, srcs, deps = [], args = [], **kwargs):
         deps = deps + [requirement("pytest"), requirement("hypothesis")],
         **kwargs
     )
+
+def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {}, size = "small", visibility = None):
+    """One py_pytest per `test_*.py` of the package, over a `<name>` library of all its modules.
+
+    Every module of the test package (helpers, fixtures and the tests themselves, some of which
+    import others) is in the library, so each test target sees all of them.
+
+    Args:
+      name: name of the shared py_library of the test package's modules.
+      package_deps: what the tests exercise (py_library labels).
+      data: runtime files of every test.
+      env: environment of every test.
+      per_test_tags: {"test_x.py": [tags]} for tests that need them (e.g. "no-sandbox").
+      size: test size of every test.
+      visibility: of the library (other test packages may reuse its fixtures).
+    """
+    py_library(
+        name = name,
+        testonly = True,
+        srcs = native.glob(["*.py"]),
+        visibility = visibility,
+        deps = package_deps,
+    )
+    for src in native.glob(["test_*.py"]):
+        py_pytest(
+            name = src[:-len(".py")],
+            size = size,
+            srcs = [src],
+            data = data,
+            env = env,
+            tags = per_test_tags.get(src, []),
+            deps = [":" + name],
+        )
