@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 from typing import Optional
 
@@ -22,14 +23,16 @@ from bench.datagen import iter_files
 from bench.execlog import read_execution_log, walltime_seconds
 from bench.measure import Timing, best_of, file_size, remove, run_checked, run_timed
 
-MODULE_BAZEL = """\
+# The project's own bazel_deps resolve offline in the build environment, and every module its
+# /etc/bazel.bazelrc overrides (rules_shell, stardoc, ...) must be in the graph or Bazel refuses
+# the override: so the workspace depends on exactly what the project's MODULE.bazel names.
+MODULE_HEADER = """\
 module(name = "reproimage_bench_pkg_tar")
 
-bazel_dep(name = "rules_pkg", version = "0.9.1")
-
-# /etc/bazel.bazelrc overrides rules_shell, which Bazel only accepts when some module uses it.
-bazel_dep(name = "rules_shell", version = "0.4.0")
+# bazel_dep lines copied from the project's MODULE.bazel by bench/pkg_tar.py.
 """
+_BAZEL_DEP = re.compile(r"^bazel_dep\([^)]*\)", re.MULTILINE)
+RULES_PKG_DEP = 'bazel_dep(name = "rules_pkg", version = "0.9.1")'
 
 BUILD_BAZEL = """\
 load("@rules_pkg//pkg:tar.bzl", "pkg_tar")
@@ -70,19 +73,38 @@ def _link_tree(source: str, destination: str) -> None:
         os.link(path, target)
 
 
+def module_bazel(repo: str) -> str:
+    with open(os.path.join(repo, "MODULE.bazel"), encoding="utf-8") as f:
+        deps = _BAZEL_DEP.findall(f.read())
+    if not any('"rules_pkg"' in dep for dep in deps):
+        deps.append(RULES_PKG_DEP)
+    return MODULE_HEADER + "\n".join(deps) + "\n"
+
+
+def _write_if_changed(path: str, text: str) -> None:
+    """Rewriting an unchanged file would make Bazel redo the module resolution."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return
+    except FileNotFoundError:
+        pass
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def workspace(ctx: Context, key: str, tree: str) -> str:
-    """The Bazel workspace for `tree` (created once, atomically)."""
+    """The Bazel workspace for `tree`: data/ created once (atomically), the files around it
+    refreshed on every run (the project's MODULE.bazel may have changed)."""
     final = os.path.join(ctx.cache, "pkg_tar", key)
-    if os.path.isdir(final):
-        return final
-    partial = f"{final}.partial-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
-    os.makedirs(partial)
-    for name, text in (("MODULE.bazel", MODULE_BAZEL), ("BUILD.bazel", BUILD_BAZEL), (".bazelrc", BAZELRC)):
-        with open(os.path.join(partial, name), "w", encoding="utf-8") as f:
-            f.write(text)
-    _link_tree(tree, os.path.join(partial, "data"))
-    os.rename(partial, final)
+    if not os.path.isdir(final):
+        partial = f"{final}.partial-{os.getpid()}"
+        shutil.rmtree(partial, ignore_errors=True)
+        os.makedirs(partial)
+        _link_tree(tree, os.path.join(partial, "data"))
+        os.rename(partial, final)
+    for name, text in (("MODULE.bazel", module_bazel(ctx.repo)), ("BUILD.bazel", BUILD_BAZEL), (".bazelrc", BAZELRC)):
+        _write_if_changed(os.path.join(final, name), text)
     return final
 
 

@@ -25,7 +25,8 @@ rm -f /etc/apt/sources.list.d/*
 
 use_mirror() {
   printf 'deb %s %s main\n' "$1" "$suite" >/etc/apt/sources.list
-  apt-get update -q
+  # A mirror that cannot be reached is only a warning to plain `apt-get update`.
+  apt-get update -q --error-on=any
 }
 
 snapshot=$(awk '$1 == "snapshot" { print $2 }' "$dir/environment.lock.expected")
