@@ -29,6 +29,8 @@ _ARCHITECTURE = flags.DEFINE_string("architecture", "amd64", "Platform architect
 def main(argv: Sequence[str]) -> int:
     if len(argv) != 3:
         raise UserError("expected two images: image_diff.py LAYOUT_A[:tag] LAYOUT_B[:tag]")
+    # Under `bazel run`, paths on the command line are relative to where the user stands.
+    os.chdir(os.environ.get("BUILD_WORKING_DIRECTORY", "."))
     explanation = explain(argv[1], argv[2], _OS.value, _ARCHITECTURE.value)
     print(explanation.render())
     return 0 if explanation.identical else 1
