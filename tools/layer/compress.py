@@ -18,6 +18,12 @@ layer digest already protects the bytes), no content size (unknown when
 streaming), no dictionary id.
 
 none: the tar itself; its digest is its diff_id.
+
+Pipeline: the caller's thread only builds the tar stream. Hashing the tar and feeding the
+encoder run in one background thread, hashing and writing the output in another, with bounded
+queues between them, so reading inputs, hashing, compressing and writing overlap (hashlib, zlib
+and file writes release the GIL). The order of bytes never depends on this: each stage handles
+its pieces strictly in stream order.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from __future__ import annotations
 import collections
 import hashlib
 import os
+import queue
+import threading
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO, Deque, Optional
@@ -50,21 +58,75 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+# Pieces waiting between pipeline stages: enough to keep every stage busy, little enough that
+# memory does not grow with the layer (at most a few MiB in flight).
+_QUEUE_DEPTH = 8
+_END = None  # end of stream marker on a queue
+
+
+class _Stage:
+    """One background thread applying `handle` to queued pieces in order; errors surface in the
+    caller's thread at the next `put` or at `close`."""
+
+    def __init__(self, handle, name: str) -> None:
+        self._handle = handle
+        self._queue: queue.Queue = queue.Queue(maxsize=_QUEUE_DEPTH)
+        self._error: Optional[BaseException] = None
+        self._failed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            piece = self._queue.get()
+            if piece is _END:
+                return
+            if self._failed.is_set():
+                continue  # drain, so producers never block on a dead stage
+            try:
+                self._handle(piece)
+            except BaseException as e:  # re-raised in the caller's thread
+                self._error = e
+                self._failed.set()
+
+    def put(self, piece) -> None:
+        self.raise_error()
+        self._queue.put(piece)
+
+    def close(self) -> None:
+        """Waits until every queued piece is handled; re-raises the first error."""
+        self._queue.put(_END)
+        self._thread.join()
+        self.raise_error()
+
+    def raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
 class _Output:
-    """Writes to `out` sequentially (a pipe is fine), counting and optionally hashing."""
+    """Writes to `out` sequentially (a pipe is fine) from a stage of its own, counting and
+    optionally hashing."""
 
     def __init__(self, out: BinaryIO, hashed: bool) -> None:
         self._out = out
         self.sha256 = hashlib.sha256() if hashed else None
         self.size = 0
+        self._stage = _Stage(self._write_now, "layer-output")
+
+    def _write_now(self, data: bytes) -> None:
+        if self.sha256 is not None:
+            self.sha256.update(data)
+        self._out.write(data)
 
     def write(self, data: bytes) -> None:
         if not data:
             return
-        if self.sha256 is not None:
-            self.sha256.update(data)
-        self._out.write(data)
         self.size += len(data)
+        self._stage.put(data)
+
+    def close(self) -> None:
+        self._stage.close()
 
 
 class _Encoder:
@@ -214,18 +276,28 @@ class LayerOutput:
             self._encoder = _ZstdEncoder(self._out, level, threads)
         else:
             self._encoder = _PlainEncoder(self._out)
+        self._stage = _Stage(self._encode, "layer-encode")
 
-    def consume(self, chunk: memoryview) -> None:
-        """Takes one piece of the tar stream; the caller never modifies it afterwards."""
+    def _encode(self, chunk: memoryview) -> None:
         self._diff.update(chunk)
         self._encoder.feed(chunk)
 
+    def consume(self, chunk: memoryview) -> None:
+        """Takes one piece of the tar stream; the caller never modifies it afterwards."""
+        self._stage.put(chunk)
+
     def finish(self) -> LayerDescriptor:
+        self._stage.close()
         self._encoder.finish()
+        self._out.close()
         diff_id = "sha256:" + self._diff.hexdigest()
         digest = diff_id if self._out.sha256 is None else "sha256:" + self._out.sha256.hexdigest()
         return LayerDescriptor(MEDIA_TYPES[self._compression], digest, self._out.size, diff_id)
 
     def abort(self) -> None:
-        """Stops worker threads after a failure; the partial output must be discarded."""
-        self._encoder.abort()
+        """Stops the pipeline after a failure; the partial output must be discarded."""
+        for close in (self._stage.close, self._encoder.abort, self._out.close):
+            try:
+                close()
+            except BaseException:  # the failure that made us abort is the one to report
+                pass

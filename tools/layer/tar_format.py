@@ -83,6 +83,12 @@ def split_name(name: bytes) -> tuple[bytes, bytes] | None:
     return prefix, rest
 
 
+# The byte sum of the fields that never vary (uid, gid, magic, version, devmajor, devminor, and
+# the checksum field itself, counted as eight spaces), added to the sums of the variable fields.
+# NUL padding adds nothing, so a header's checksum never needs a pass over all 512 bytes.
+_CONSTANT_SUM = 4 * sum(_ZERO_ID) + sum(_MAGIC_VERSION) + sum(_BLANK_CHECKSUM)
+
+
 def _ustar_block(
     *,
     name: bytes,
@@ -95,15 +101,20 @@ def _ustar_block(
     uname: bytes,
     gname: bytes,
 ) -> bytes:
+    mode_field, size_field, mtime_field = _octal(mode, 8), _octal(size, 12), _octal(mtime, 12)
+    # With the checksum field counted as spaces, the plain byte sum is the checksum. Six octal
+    # digits, NUL, space: the traditional layout GNU tar and tarfile both write.
+    checksum = (_CONSTANT_SUM + sum(name) + sum(mode_field) + sum(size_field) + sum(mtime_field)
+                + sum(typeflag) + sum(linkname) + sum(uname) + sum(gname) + sum(prefix))
     header = b"".join(
         (
             _field(name, NAME_SIZE),
-            _octal(mode, 8),
+            mode_field,
             _ZERO_ID,  # uid
             _ZERO_ID,  # gid
-            _octal(size, 12),
-            _octal(mtime, 12),
-            _BLANK_CHECKSUM,
+            size_field,
+            mtime_field,
+            b"%06o\0 " % checksum,
             typeflag,
             _field(linkname, LINKNAME_SIZE),
             _MAGIC_VERSION,
@@ -116,9 +127,7 @@ def _ustar_block(
         )
     )
     assert len(header) == BLOCK_SIZE
-    # With the checksum field blank, the plain byte sum is the checksum. Six octal digits, NUL,
-    # space: the traditional layout GNU tar and tarfile both write.
-    return header[:148] + b"%06o\0 " % sum(header) + header[156:]
+    return header
 
 
 def pax_record(key: bytes, value: bytes) -> bytes:
