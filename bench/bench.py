@@ -65,13 +65,14 @@ def read_scale() -> float:
 
 
 def make_context(repeat: int) -> Context:
+    scale = read_scale()
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     cache = os.environ.get("REPROIMAGE_BENCH_CACHE", DEFAULT_CACHE)
     os.makedirs(os.path.join(cache, "work"), exist_ok=True)
     remove_stale_partials(cache)
     work = tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=os.path.join(cache, "work"))
     nproc = len(os.sched_getaffinity(0))
-    return Context(repo=repo, cache=cache, work=work, scale=read_scale(), nproc=nproc, repeat=repeat)
+    return Context(repo=repo, cache=cache, work=work, scale=scale, nproc=nproc, repeat=repeat)
 
 
 def build_tools(ctx: Context) -> None:
@@ -107,6 +108,23 @@ def document(ctx: Context, sections: list[str], started: float, machine: dict[st
     }
 
 
+def run_all(ctx: Context, sections: list[str]) -> tuple[list[Row], dict[str, Any]]:
+    """Builds the tools if needed, collects machine facts, runs the sections in order."""
+    rows: list[Row] = []
+    tools_built = False
+    if NEEDS_TOOLS.intersection(sections):
+        try:
+            build_tools(ctx)
+            tools_built = True
+        except ToolFailed as e:
+            rows.append(error_row("setup", "bazel build of the tools", e))
+    machine = facts.collect(ctx, tools_built)
+    for name in sections:
+        if name not in NEEDS_TOOLS or tools_built:
+            rows += run_section(name, ctx)
+    return rows, machine
+
+
 def main(argv: Sequence[str]) -> int:
     if not os.path.exists(INSIDE_MARKER):
         print("bench: error: run ./bench/run.sh (it enters the build environment first)", file=sys.stderr)
@@ -115,20 +133,8 @@ def main(argv: Sequence[str]) -> int:
     started = time.time()
     ctx = make_context(args.repeat)
     log(f"scale {ctx.scale:g}, sections {','.join(args.sections)}, nproc {ctx.nproc}, cache {ctx.cache}")
-    rows: list[Row] = []
     try:
-        tools_built = False
-        if NEEDS_TOOLS.intersection(args.sections):
-            try:
-                build_tools(ctx)
-                tools_built = True
-            except ToolFailed as e:
-                rows.append(error_row("setup", "bazel build of the tools", e))
-        machine = facts.collect(ctx, tools_built)
-        for name in args.sections:
-            if name in NEEDS_TOOLS and not tools_built:
-                continue
-            rows += run_section(name, ctx)
+        rows, machine = run_all(ctx, args.sections)
     finally:
         shutil.rmtree(ctx.work, ignore_errors=True)
     print(report.render_table(rows))

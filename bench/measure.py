@@ -32,8 +32,11 @@ def run_timed(commands: Sequence[Sequence[str]], *, stdout: Optional[str] = None
 
     Each stage runs under `/usr/bin/time -f %M`: a process forked from this (large) Python
     process would report this process's RSS as its own peak, a child of the small `time` does
-    not. Wall time is measured here, from the first start to the last exit.
+    not. Wall time is measured here, from the first start to the last exit. Pending writes
+    (freshly generated inputs, the previous tool's output) are flushed first, untimed, so no
+    command pays for another's writeback.
     """
+    os.sync()
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(open(stdout or os.devnull, "wb"))
         errors = [stack.enter_context(tempfile.TemporaryFile()) for _ in commands]

@@ -34,7 +34,7 @@ def _compress(data: bytes, compression: str, *, threads: int = 2, level=None, pi
 
 @pytest.fixture(scope="module")
 def layer_tar() -> bytes:
-    """A real layer's tar: several files spanning many 128 KiB gzip blocks."""
+    """A real layer's tar: several files spanning several gzip blocks."""
     builder = LayerBuilder()
     builder.add_bytes("text", sample_data(3 << 20))
     builder.add_bytes("noise", os.urandom(700_000))
