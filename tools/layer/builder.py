@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from typing import BinaryIO, Optional
 
 from tools.common.errors import UserError
-from tools.layer import paths, tar_format, tar_reader
+from tools.layer import direct_output, paths, tar_format, tar_reader
 from tools.layer.compress import LayerOutput
-from tools.layer.descriptor import LayerDescriptor
+from tools.layer.descriptor import MEDIA_TYPES, LayerDescriptor
 from tools.layer.entry import DIR, FILE, HARDLINK, SYMLINK, Entry
 from tools.layer.sources import BytesSource, FileSource, Source, SpanSource
 from tools.layer.stream import ChunkWriter
@@ -341,6 +341,8 @@ class LayerBuilder:
               threads: int | None = None) -> LayerDescriptor:
         """Writes the layer to `out` sequentially (a pipe is fine) and describes what was written."""
         nodes = self._resolve()
+        if compression == "none" and level is None and direct_output.supported(out):
+            return self._write_direct(nodes, out)
         output = LayerOutput(out, compression, level, threads)
         try:
             writer = ChunkWriter(output.consume)
@@ -352,6 +354,20 @@ class LayerBuilder:
         except BaseException:
             output.abort()
             raise
+
+    def _write_direct(self, nodes: list[_Node], out: BinaryIO) -> LayerDescriptor:
+        """An uncompressed layer into a regular file: the same bytes, contents copied in the kernel."""
+        writer = direct_output.DirectWriter(out)
+        try:
+            for node in nodes:
+                self._write_node(writer, node)
+            writer.write(tar_format.END_OF_ARCHIVE)
+            sha256, size = writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+        digest = "sha256:" + sha256
+        return LayerDescriptor(MEDIA_TYPES["none"], digest, size, digest)
 
     def _write_node(self, writer: ChunkWriter, node: _Node) -> None:
         name = node.path.encode("utf-8")

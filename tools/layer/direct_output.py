@@ -1,0 +1,125 @@
+"""Uncompressed layers written straight into a regular file, file contents copied by the kernel.
+
+An uncompressed layer is the tar itself, so its bytes need not pass through this process: file
+contents go from input to output with copy_file_range (in-kernel, a reflink where the file
+system can), headers and small files with plain writes. The digest is computed by reading back
+what was written (mmap of the output, in a thread of its own), so it is exactly the digest of
+the bytes on disk. Used only when the output is a regular file; pipes take the chunked path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import os
+import stat
+from typing import BinaryIO, Optional
+
+from tools.common.errors import UserError
+from tools.layer.compress import _Stage
+from tools.layer.stream import ReadInto
+
+_BUFFER = 1 << 20
+_COPY_STEP = 1 << 30
+
+
+def supported(out: BinaryIO) -> bool:
+    """Whether `out` is a regular file we can reopen for reading (Linux /proc)."""
+    try:
+        fd = out.fileno()
+        return stat.S_ISREG(os.fstat(fd).st_mode) and os.path.exists(f"/proc/self/fd/{fd}")
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+class DirectWriter:
+    """The ChunkWriter interface, writing into `out` (a regular file) without chunking."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        out.flush()
+        self._fd = out.fileno()
+        self._start = os.lseek(self._fd, 0, os.SEEK_CUR)
+        self._reader = os.open(f"/proc/self/fd/{self._fd}", os.O_RDONLY | os.O_CLOEXEC)
+        self._buffer = bytearray()
+        self.total = 0
+        self._sha256 = hashlib.sha256()
+        self._hashed = 0
+        self._hasher = _Stage(self._hash_until, "layer-hash")
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        if len(self._buffer) >= _BUFFER:
+            self._flush()
+
+    def copy_from(self, readinto: ReadInto, size: int, what: str) -> None:
+        piece = memoryview(bytearray(min(size, _BUFFER) or 1))
+        remaining = size
+        while remaining:
+            count = readinto(piece[: min(remaining, len(piece))])
+            if not count:
+                raise UserError(f"{what}: ended {remaining} bytes early; did it change while the layer was written?")
+            self.write(piece[:count])
+            remaining -= count
+
+    def copy_file(self, src_fd: int, size: int, what: str) -> None:
+        """Appends the first `size` bytes of `src_fd` (a regular file), copied in the kernel."""
+        self._flush()
+        copied = 0
+        while copied < size:
+            try:
+                count = os.copy_file_range(src_fd, self._fd, min(size - copied, _COPY_STEP), copied)
+            except OSError:
+                count = -1  # not supported between these files: copy through this process
+            if count <= 0:
+                break
+            copied += count
+        if copied < size:
+            os.lseek(src_fd, copied, os.SEEK_SET)
+            self.total += copied
+            self._hasher.put(self.total)
+            self.copy_from(lambda view: os.readv(src_fd, [view]), size - copied, what)
+            self._flush()
+            return
+        self.total += size
+        self._hasher.put(self.total)
+
+    def _flush(self) -> None:
+        view = memoryview(self._buffer)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        if self._buffer:
+            self.total += len(self._buffer)
+            self._buffer = bytearray()
+            self._hasher.put(self.total)
+
+    def _hash_until(self, end: int) -> None:
+        """Hashes the output from where hashing stopped up to `end` (bytes since the start)."""
+        if end <= self._hashed:
+            return
+        start = self._start + self._hashed
+        aligned = start - start % mmap.ALLOCATIONGRANULARITY
+        with mmap.mmap(self._reader, self._start + end - aligned, access=mmap.ACCESS_READ, offset=aligned) as m:
+            with memoryview(m) as view, view[start - aligned :] as part:
+                self._sha256.update(part)
+        self._hashed = end
+
+    def close(self) -> None:
+        """Writes what is buffered; no more writes after this."""
+        self._flush()
+
+    def finish(self) -> tuple[str, int]:
+        """(sha256 hex of everything written, size); closes the reader."""
+        try:
+            self._flush()
+            self._hasher.close()
+            return self._sha256.hexdigest(), self.total
+        finally:
+            os.close(self._reader)
+
+    def abort(self) -> None:
+        try:
+            self._hasher.close()
+        except BaseException:  # the failure that made us abort is the one to report
+            pass
+        os.close(self._reader)
