@@ -20,7 +20,11 @@ from tools.layer.compress import _Stage
 from tools.layer.stream import ReadInto
 
 _BUFFER = 1 << 20
-_COPY_STEP = 1 << 30
+# Copies go in steps so hashing the first step overlaps copying the next.
+_COPY_STEP = 64 << 20
+# The output is read back through windows of this size, so mapped pages (which count as resident
+# memory) stay few however large the layer.
+_HASH_WINDOW = 16 << 20
 
 
 def supported(out: BinaryIO) -> bool:
@@ -73,6 +77,7 @@ class DirectWriter:
             if count <= 0:
                 break
             copied += count
+            self._hasher.put(self.total + copied)
         if copied < size:
             os.lseek(src_fd, copied, os.SEEK_SET)
             self.total += copied
@@ -95,14 +100,14 @@ class DirectWriter:
 
     def _hash_until(self, end: int) -> None:
         """Hashes the output from where hashing stopped up to `end` (bytes since the start)."""
-        if end <= self._hashed:
-            return
-        start = self._start + self._hashed
-        aligned = start - start % mmap.ALLOCATIONGRANULARITY
-        with mmap.mmap(self._reader, self._start + end - aligned, access=mmap.ACCESS_READ, offset=aligned) as m:
-            with memoryview(m) as view, view[start - aligned :] as part:
-                self._sha256.update(part)
-        self._hashed = end
+        while self._hashed < end:
+            start = self._start + self._hashed
+            aligned = start - start % mmap.ALLOCATIONGRANULARITY
+            stop = min(self._start + end, aligned + _HASH_WINDOW)
+            with mmap.mmap(self._reader, stop - aligned, access=mmap.ACCESS_READ, offset=aligned) as m:
+                with memoryview(m) as view, view[start - aligned :] as part:
+                    self._sha256.update(part)
+            self._hashed = stop - self._start
 
     def close(self) -> None:
         """Writes what is buffered; no more writes after this."""
