@@ -8,6 +8,7 @@ Writes e2e/expected_hashes.json (the release manifest as built) and e2e/expected
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -24,13 +25,22 @@ def _main(argv: list[str]) -> int:
         raise UserError("run me with `bazel run //e2e:update_expected`")
     hashes = reproducibility.read_json(reproducibility.RELEASE_MANIFEST)
     layouts = reproducibility.images()
-    expected_dir = os.path.join(workspace, reproducibility.EXPECTED_DIR)
-    os.makedirs(expected_dir, exist_ok=True)
+    missing = sorted(set(hashes) - set(layouts))
+    if missing:
+        raise UserError(f"no layout given for {', '.join(missing)}; is REPRO_IMAGES in e2e/BUILD.bazel complete?")
+    # Describe everything first: nothing is written unless every image is consistent.
+    descriptions = {}
     for name in sorted(hashes):
-        with atomic.atomic_text_output(reproducibility.description_path(name, workspace)) as out:
-            digest = description.write_description(layouts[name], out)
+        text = io.StringIO()
+        digest = description.write_description(layouts[name], text)
         if digest != hashes[name]:
             raise UserError(f"{name}: the layout's digest {digest} is not the release manifest's {hashes[name]}")
+        descriptions[name] = text.getvalue()
+    expected_dir = os.path.join(workspace, reproducibility.EXPECTED_DIR)
+    os.makedirs(expected_dir, exist_ok=True)
+    for name, text in descriptions.items():
+        with atomic.atomic_text_output(reproducibility.description_path(name, workspace)) as out:
+            out.write(text)
     for stale in sorted(os.listdir(expected_dir)):
         if stale.endswith(".jsonl") and stale[: -len(".jsonl")] not in hashes:
             os.unlink(os.path.join(expected_dir, stale))

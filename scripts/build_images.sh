@@ -14,7 +14,7 @@ started=$SECONDS
     bazel build //:image_hashes "$@"
     python3 -c "import json,sys
 for name, digest in sorted(json.load(open(sys.argv[1])).items()):
-    print(name, digest)" "$(bazel info bazel-bin 2>/dev/null)/image_hashes.json"
+    print(name, digest)" "$(bazel info bazel-bin "$@" 2>/dev/null)/image_hashes.json"
   else
     echo "(no service images defined yet: built //...)" >&2
   fi

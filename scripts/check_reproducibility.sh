@@ -30,10 +30,16 @@ mkdir -p "$work/results"
 started=$SECONDS
 declare -A skipped
 
-# copy_workspace DIR: a copy of the sources (no outputs, no .git) at a path of its own.
+# copy_workspace DIR [UMASK]: a copy of the sources (no outputs, no .git) at a path of its own;
+# with UMASK, file modes are those a checkout under that umask would have (as git does).
 copy_workspace() {
   mkdir -p "$1"
-  (cd "$project" && tar --exclude='./bazel-*' --exclude='./.git' -cf - .) | tar -xf - -C "$1"
+  if [[ -n ${2:-} ]]; then
+    (cd "$project" && tar --exclude='./bazel-*' --exclude='./.git' -cf - .) |
+      (umask "$2" && tar -xf - --no-same-permissions -C "$1")
+  else
+    (cd "$project" && tar --exclude='./bazel-*' --exclude='./.git' -cf - .) | tar -xf - -C "$1"
+  fi
 }
 
 # build NAME SRC [PREFIX...] [-- BAZEL_FLAG...]: builds //:image_hashes in SRC with a fresh output
@@ -48,15 +54,17 @@ build() {
   mkdir -p "$out"
   echo "[$((SECONDS - started))s] building under condition '$name' in $src" >&2
   if [[ ${PREFETCH:-0} == 1 ]]; then
-    # Bazel 7 passes --action_env to repository rules too; fetch before those flags apply.
+    # Bazel 7 passes --action_env to repository rules too (where a clock ten years ahead fails
+    # TLS); fetch before those flags apply, as a user with a warm repository would have.
     (cd "$src" && "${prefix[@]}" bazel --output_user_root="$out" fetch //:image_hashes) >"$log.fetch" 2>&1
   fi
-  (cd "$src" && "${prefix[@]}" bazel --output_user_root="$out" build //:image_hashes "${flags[@]}") >"$log" 2>&1
+  (cd "$src" && "${prefix[@]}" bazel --output_user_root="$out" build //:image_hashes //e2e/probe:conditions "${flags[@]}") >"$log" 2>&1
   local status=$?
   if ((status == 0)); then
     local bin
     bin=$(cd "$src" && "${prefix[@]}" bazel --output_user_root="$out" info bazel-bin "${flags[@]}" 2>/dev/null)
     cp "$bin/image_hashes.json" "$work/results/$name.json" || status=1
+    cp "$bin/e2e/probe/conditions.txt" "$work/results/$name.seen" || status=1
   else
     echo "  build failed (status $status); last lines of $log:" >&2
     tail -5 "$log" | sed 's/^/    /' >&2
@@ -79,20 +87,24 @@ fi
 
 if wanted timezone; then
   copy_workspace "$work/timezone/src"
-  build timezone "$work/timezone/src" env TZ=Pacific/Kiritimati --
+  # The client's TZ reaches repository rules; --action_env reaches every action of our rules.
+  PREFETCH=1 build timezone "$work/timezone/src" env TZ=Pacific/Kiritimati -- --action_env=TZ=Pacific/Kiritimati
 fi
 
 if wanted locale; then
   if locale -a 2>/dev/null | grep -qi '^tr_TR.utf-\?8$'; then
     copy_workspace "$work/locale/src"
-    build locale "$work/locale/src" env LANG=tr_TR.UTF-8 LC_ALL=tr_TR.UTF-8 --
+    PREFETCH=1 build locale "$work/locale/src" env LANG=tr_TR.UTF-8 LC_ALL=tr_TR.UTF-8 -- \
+      --action_env=LANG=tr_TR.UTF-8 --action_env=LC_ALL=tr_TR.UTF-8
   else
     skipped[locale]="no tr_TR.UTF-8 locale in this environment (scripts/buildenv/install_packages.sh makes it)"
   fi
 fi
 
 if wanted umask; then
-  copy_workspace "$work/umask/src"
+  # Sources checked out under umask 077 (files 0600/0700), and Bazel started under it (it resets
+  # the actions' own umask, as the table shows).
+  copy_workspace "$work/umask/src" 077
   build umask "$work/umask/src" sh -c 'umask 077; exec "$@"' umask --
 fi
 
@@ -113,8 +125,9 @@ if wanted clock; then
   lib=$(find /usr/lib -name libfaketime.so.1 2>/dev/null | head -1)
   if [[ -n $lib ]] && (($(LD_PRELOAD=$lib FAKETIME=+3650d date +%Y) >= $(date +%Y) + 9)); then
     copy_workspace "$work/clock/src"
-    # Every action (layer writer, assembler, repacker...) sees the clock ten years ahead. Bazel
-    # itself runs on the real clock: it writes no time into outputs, and TLS downloads need it.
+    # Every action of our rules (layer writer, assembler, repacker...) sees the clock ten years
+    # ahead. Bazel itself runs on the real clock: it writes no time into outputs, and TLS
+    # downloads need it.
     PREFETCH=1 build clock "$work/clock/src" env -- \
       --action_env=LD_PRELOAD="$lib" --action_env=FAKETIME=+3650d \
       --host_action_env=LD_PRELOAD="$lib" --host_action_env=FAKETIME=+3650d ||
@@ -149,15 +162,20 @@ python3 - "$work/results" "$only" "$(for k in "${!skipped[@]}"; do printf '%s\t%
 import json, os, sys
 results_dir, only, skipped_text = sys.argv[1:4]
 skipped = dict(line.split("\t", 1) for line in skipped_text.splitlines() if "\t" in line)
-results = {n[:-5]: json.load(open(os.path.join(results_dir, n))) for n in os.listdir(results_dir)}
+results = {n[:-5]: json.load(open(os.path.join(results_dir, n))) for n in os.listdir(results_dir) if n.endswith(".json")}
 baseline = results.pop("baseline")
 images = sorted(baseline)
 order = [c for c in ["path", "timezone", "locale", "umask", "uid", "clock", "fsorder", "jobs"]
          if not only or c in only.split(",")]
 width = max([len(c) for c in order] + [9])
 print()
+def seen(condition):
+    try:
+        return "  (actions saw: " + open(os.path.join(results_dir, condition + ".seen")).read().strip() + ")"
+    except OSError:
+        return ""
 print("condition".ljust(width), *[i.ljust(max(len(i), 9)) for i in images])
-print("baseline".ljust(width), *[baseline[i][7:19].ljust(max(len(i), 9)) for i in images])
+print("baseline".ljust(width), *[baseline[i][7:19].ljust(max(len(i), 9)) for i in images], seen("baseline"))
 bad = 0
 for condition in order:
     if condition in results:
@@ -166,7 +184,7 @@ for condition in order:
             same = results[condition].get(i) == baseline[i]
             bad += not same
             row.append(("same" if same else "DIFFERS " + results[condition].get(i, "missing")[7:19]).ljust(max(len(i), 9)))
-        print(condition.ljust(width), *row)
+        print(condition.ljust(width), *row, seen(condition))
     elif condition in skipped:
         print(condition.ljust(width), "not applied:", skipped[condition])
 failed_builds = [c for c in order if c not in results and c not in skipped]

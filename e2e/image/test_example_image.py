@@ -39,8 +39,8 @@ def test_configuration_is_as_declared():
 def test_derived_image_inherits_and_extends_its_base():
     base = oci_tools.skopeo_inspect(f"{HERE}/example_image", config=True)
     derived = oci_tools.skopeo_inspect(f"{HERE}/derived_image", config=True)
-    assert derived["rootfs"]["diff_ids"][:1] == base["rootfs"]["diff_ids"]
-    assert len(derived["rootfs"]["diff_ids"]) == 2
+    assert derived["rootfs"]["diff_ids"][:2] == base["rootfs"]["diff_ids"]
+    assert len(derived["rootfs"]["diff_ids"]) == 3
     assert derived["config"]["Env"] == ["GREETING=hello", "EXTRA=1"]
     assert derived["config"]["Entrypoint"] == ["/app/hello.sh"]
     assert derived["config"]["Cmd"] == ["world"]
@@ -55,6 +55,12 @@ def test_umoci_unpacks_the_expected_root_file_system(tmp_path):
             st = os.lstat(path)
             found[os.path.relpath(path, rootfs)] = (stat.filemode(st.st_mode), st.st_uid, st.st_gid)
     assert found == {
+        "gen": ("drwxr-xr-x", 0, 0),
+        "gen/generated.txt": ("-rw-r--r--", 0, 0),
+        "gen/generated_dir": ("drwxr-xr-x", 0, 0),
+        "gen/generated_dir/one.txt": ("-rwxr-xr-x", 0, 0),
+        "gen/generated_dir/sub": ("drwxr-xr-x", 0, 0),
+        "gen/generated_dir/sub/two.txt": ("-rwxr-xr-x", 0, 0),
         "app": ("drwxr-xr-x", 0, 0),
         "app/hello.sh": ("-rwxr-xr-x", 0, 0),
         "app/message.txt": ("-rw-r-----", 0, 0),
@@ -68,3 +74,5 @@ def test_umoci_unpacks_the_expected_root_file_system(tmp_path):
     assert os.readlink(os.path.join(rootfs, "usr/bin/hello")) == "/app/hello.sh"
     with open(os.path.join(rootfs, "app/message.txt"), encoding="utf-8") as f:
         assert f.read() == "from a reproducible image\n"
+    with open(os.path.join(rootfs, "gen/generated_dir/sub/two.txt"), encoding="utf-8") as f:
+        assert f.read() == "two\n"

@@ -75,6 +75,15 @@ def _deb_impl(module_ctx):
             depends = {}
             for package in _read_lock(module_ctx, tag.lock):
                 repo = package_repository_name(package)
+                if package["name"] in packages:
+                    fail("%s: %s is locked twice (several architectures?); one lock per architecture" % (tag.lock, package["name"]))
+                if repo in created and created[repo] != package["sha256"]:
+                    fail("%s: %s %s (%s) has another sha256 than the same package in another lock" % (
+                        tag.lock,
+                        package["name"],
+                        package["version"],
+                        package["architecture"],
+                    ))
                 if repo not in created:
                     deb_package(
                         name = repo,
@@ -84,7 +93,7 @@ def _deb_impl(module_ctx):
                         sha256 = package["sha256"],
                         urls = package["urls"],
                     )
-                    created[repo] = True
+                    created[repo] = package["sha256"]
                 packages[package["name"]] = repo
                 depends[package["name"]] = package.get("depends", [])
             _deb_hub(name = tag.name, lock = str(tag.lock), packages = packages, depends = depends)

@@ -17,6 +17,7 @@ def _deb_layer_impl(ctx):
         inputs = ctx.files.debs,
         outputs = [blob, descriptor],
         mnemonic = "DebLayer",
+        use_default_shell_env = True,
         progress_message = "Repacking %d Debian package(s) for %%{label}" % len(ctx.files.debs),
     )
     return [

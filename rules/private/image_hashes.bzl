@@ -17,6 +17,7 @@ def _image_hashes_impl(ctx):
         inputs = inputs,
         outputs = [out],
         mnemonic = "ImageHashes",
+        use_default_shell_env = True,
         progress_message = "Writing release manifest %{label}",
     )
     return [DefaultInfo(files = depset([out]))]

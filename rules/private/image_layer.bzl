@@ -1,6 +1,6 @@
 """`image_layer`: files, a binary's runfiles, symlinks and tars -> one normalized layer."""
 
-load(":layer_action.bzl", "write_layer")
+load(":layer_action.bzl", "TAR_EXTENSIONS", "write_layer")
 load(":runfiles_entries.bzl", "PARTS", "runfiles_entries", "runfiles_path")
 
 _PY_TOOLCHAIN = "@bazel_tools//tools/python:toolchain_type"
@@ -18,6 +18,18 @@ def _src_path(ctx, file):
             fail("image_layer %s: %s is not under strip_prefix %r" % (ctx.label, path, ctx.attr.strip_prefix))
         path = path[len(strip.strip("/")) + 1:]
     return _join(ctx.attr.prefix, path)
+
+def _file_entry(path, file, target):
+    """The spec entry of one file or directory given to the rule."""
+    if file.is_directory:
+        # A directory output reaches the action as directories of absolute symlinks into the
+        # output base (Bazel's sandbox); store what they point to.
+        return {"path": path, "type": "tree", "src": file.path, "follow_symlinks": not file.is_source}
+    entry = {"path": path, "type": "file", "src": file.path}
+    if not file.is_source and file != target[DefaultInfo].files_to_run.executable:
+        # Bazel marks every generated file executable; only a target's executable is one.
+        entry["mode"] = "0644"
+    return entry
 
 def _python_interpreter(ctx):
     toolchain = ctx.toolchains[_PY_TOOLCHAIN]
@@ -37,11 +49,18 @@ def _image_launcher(ctx, launcher, binary_path):
     shebang = "#!/%s.runfiles/%s" % (binary_path.strip("/"), runfiles_path(interpreter))
     rewritten = ctx.actions.declare_file(ctx.label.name + ".launcher")
     ctx.actions.run_shell(
-        command = 'printf "%s\\n" "$1" > "$3" && tail -n +2 "$2" >> "$3"',
+        command = """
+            case $(head -n 1 "$2") in
+              '#!'*python*) ;;
+              *) echo "$2 does not start with a Python #! line: python_launcher expects Bazel's Python launcher" >&2; exit 1 ;;
+            esac
+            printf '%s\\n' "$1" > "$3" && tail -n +2 "$2" >> "$3"
+        """,
         arguments = [shebang, launcher.path, rewritten.path],
         inputs = [launcher],
         outputs = [rewritten],
         mnemonic = "ImageLauncher",
+        use_default_shell_env = True,
         progress_message = "Pointing the launcher of %{label} at the image's interpreter",
     )
     return rewritten
@@ -52,15 +71,13 @@ def _image_layer_impl(ctx):
 
     for target in ctx.attr.srcs:
         for file in target.files.to_list():
-            kind = "tree" if file.is_directory else "file"
-            entries.append({"path": _src_path(ctx, file), "type": kind, "src": file.path})
+            entries.append(_file_entry(_src_path(ctx, file), file, target))
             inputs.append(file)
     for target, dest in ctx.attr.files.items():
         files = target.files.to_list()
         if len(files) != 1:
             fail("image_layer %s: files: %s must be exactly one file (it has %d)" % (ctx.label, target.label, len(files)))
-        kind = "tree" if files[0].is_directory else "file"
-        entries.append({"path": _join(ctx.attr.prefix, dest), "type": kind, "src": files[0].path})
+        entries.append(_file_entry(_join(ctx.attr.prefix, dest), files[0], target))
         inputs.append(files[0])
     for dest in ctx.attr.directories:
         entries.append({"path": _join(dest), "type": "dir"})
@@ -100,7 +117,7 @@ def _image_layer_impl(ctx):
             entries.append({"path": binary_path + ".runfiles/MANIFEST", "type": "file", "src": manifest.path, "mode": "0644"})
             inputs.append(manifest)
 
-    modes = dict(ctx.attr.modes)
+    modes = {_join(path): mode for path, mode in ctx.attr.modes.items()}
     for entry in entries:
         mode = modes.pop(entry["path"], None)
         if mode != None:
@@ -109,7 +126,7 @@ def _image_layer_impl(ctx):
             entry["mode"] = mode
     for path, mode in modes.items():
         # A mode for a path no entry names: the directory is meant (e.g. a writable /tmp).
-        entries.append({"path": path.strip("/"), "type": "dir", "mode": mode})
+        entries.append({"path": path, "type": "dir", "mode": mode})
 
     layer = write_layer(
         ctx,
@@ -132,7 +149,9 @@ image_layer = rule(
 
 Every entry is normalized by the layer writer (`tools/layer`): sorted paths, parent directories
 added, mtime 0, owner 0:0 with empty names, modes 0755 for directories and executables and 0644
-for other files unless `modes` says otherwise. The default output is the layer blob; the
+for other files unless `modes` says otherwise. Bazel marks every generated file executable, so a
+generated file in `srcs`/`files` counts as executable only when it is its target's executable;
+files of a binary's runfiles keep the modes Bazel gives them (generated ones 0755). The default output is the layer blob; the
 `descriptor` output group holds `{mediaType, digest, size, diffID}`.
 
 ```starlark
@@ -161,7 +180,7 @@ image_layer(
         "symlinks": attr.string_dict(doc = "Symlinks to create: {image path: target}; targets are kept verbatim."),
         "modes": attr.string_dict(doc = "Explicit octal modes by final path, e.g. {\"app/run\": \"0750\", \"tmp\": \"1777\"}."),
         "tars": attr.label_list(
-            allow_files = [".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.zst", ".tar.bz2"],
+            allow_files = TAR_EXTENSIONS,
             doc = "Tar files whose entries are merged into the layer (normalized like everything else).",
         ),
         "binary": attr.label(

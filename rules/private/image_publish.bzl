@@ -1,18 +1,17 @@
 """`image_publish`: `bazel run` pushes an image by digest, then applies its tags."""
 
+load("@bazel_skylib//lib:shell.bzl", "shell")
 load(":providers.bzl", "OciImageInfo")
-
-def _rlocation(file):
-    return file.short_path[3:] if file.short_path.startswith("../") else "_main/" + file.short_path
+load(":runfiles_entries.bzl", "runfiles_path")
 
 def _image_publish_impl(ctx):
     image = ctx.attr.image[OciImageInfo]
     tool = ctx.attr._publish[DefaultInfo].files_to_run.executable
-    args = ["--layout", '"$runfiles/%s"' % _rlocation(image.layout)]
+    args = ["--layout", '"$runfiles"/%s' % shell.quote(runfiles_path(image.layout))]
     if ctx.attr.repository:
-        args += ["--default_repository", "'%s'" % ctx.attr.repository]
+        args += ["--default_repository", shell.quote(ctx.attr.repository)]
     for tag in ctx.attr.remote_tags:
-        args += ["--default_tag", "'%s'" % tag]
+        args += ["--default_tag", shell.quote(tag)]
     launcher = ctx.actions.declare_file(ctx.label.name)
     ctx.actions.write(launcher, is_executable = True, content = """\
 #!/bin/sh
@@ -20,8 +19,8 @@ def _image_publish_impl(ctx):
 #   --repository HOST/PATH (replaces the default)   --tag T (repeatable; replaces the defaults)
 set -eu
 runfiles="${{RUNFILES_DIR:-$0.runfiles}}"
-exec "$runfiles/{tool}" {args} "$@"
-""".format(image = ctx.attr.image.label, tool = _rlocation(tool), args = " ".join(args)))
+exec "$runfiles"/{tool} {args} "$@"
+""".format(image = ctx.attr.image.label, tool = shell.quote(runfiles_path(tool)), args = " ".join(args)))
     runfiles = ctx.runfiles(files = [image.layout, image.digest]).merge(ctx.attr._publish[DefaultInfo].default_runfiles)
     return [DefaultInfo(executable = launcher, runfiles = runfiles)]
 

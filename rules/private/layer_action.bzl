@@ -4,6 +4,9 @@ load(":providers.bzl", "LayerInfo")
 
 MEDIA_SUFFIX = {"gzip": ".tar.gz", "zstd": ".tar.zst", "none": ".tar"}
 
+# Tar files the layer writer reads (compression detected by magic bytes).
+TAR_EXTENSIONS = [".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.zst", ".tar.bz2"]
+
 def write_layer(ctx, name, entries, inputs, layer_writer, compression = "gzip", mtime = 0, progress = None):
     """Declares `<name>.layer.json` (the spec) and runs the layer writer on it.
 
@@ -29,14 +32,19 @@ def write_layer(ctx, name, entries, inputs, layer_writer, compression = "gzip", 
     args.add("--output", blob)
     args.add("--descriptor", descriptor)
     args.add("--compression", compression)
-    if mtime:
-        args.add("--mtime", str(mtime))
+
+    # Always explicit, so no SOURCE_DATE_EPOCH of any environment can reach the bytes.
+    args.add("--mtime", str(mtime))
     ctx.actions.run(
         executable = layer_writer,
         arguments = [args],
         inputs = depset([spec] + inputs),
         outputs = [blob, descriptor],
         mnemonic = "ImageLayer",
+        # The strict default environment plus what --action_env sets (nothing, by default), as in
+        # every action of these rules: scripts/check_reproducibility.sh sets the tools' time zone,
+        # locale and clock this way and checks that no byte follows them.
+        use_default_shell_env = True,
         progress_message = progress or "Writing layer %{label}",
     )
     return LayerInfo(blob = blob, descriptor = descriptor)

@@ -1,6 +1,6 @@
 """`oci_image`: base + layers + configuration -> an OCI image layout and its `.digest`."""
 
-load(":layer_action.bzl", "write_layer")
+load(":layer_action.bzl", "TAR_EXTENSIONS", "write_layer")
 load(":providers.bzl", "LayerInfo", "OciImageInfo")
 
 def _layer_of_tar(ctx, tar, index):
@@ -58,6 +58,7 @@ def _oci_image_impl(ctx):
         inputs = [spec_file] + inputs,
         outputs = [layout, ctx.outputs.digest],
         mnemonic = "OciImage",
+        use_default_shell_env = True,
         progress_message = "Assembling image %{label}",
     )
     return [
@@ -88,7 +89,7 @@ oci_image(
     attrs = {
         "base": attr.label(allow_single_file = True, doc = "Base image: an oci_image target or any OCI image layout directory."),
         "tars": attr.label_list(
-            allow_files = [".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.zst"],
+            allow_files = TAR_EXTENSIONS,
             doc = "Layers, in order: image_layer/deb_layer targets, or tar files (normalized by the layer writer first).",
         ),
         "entrypoint": attr.string_list(doc = "Entrypoint; empty inherits the base's."),

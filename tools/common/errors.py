@@ -15,10 +15,6 @@ class UserError(Exception):
     """An error caused by input the user can fix; the message says how."""
 
 
-def fail(message: str) -> NoReturn:
-    raise UserError(message)
-
-
 def run_cli(tool: str, main: Callable[[Sequence[str]], int | None], argv: Sequence[str]) -> NoReturn:
     """Runs `main(argv)`; turns UserError and interrupted pipes into one-line errors."""
     try:

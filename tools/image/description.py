@@ -92,16 +92,22 @@ def read_description(path: str) -> Description:
         header = json.loads(lines[0]) if lines else {}
     except ValueError:
         header = {}
-    if header.get("format") != FORMAT or header.get("version") != VERSION:
+    if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("version") != VERSION:
         raise UserError(f"{path}: not a {FORMAT} (version {VERSION}); regenerate it")
-    result = Description(path, header["manifest"], header["config_digest"], header["config"], [])
+    try:
+        result = Description(path, header["manifest"], header["config_digest"], header["config"], [])
+    except KeyError as e:
+        raise UserError(f"{path}:1: the header lacks {e.args[0]!r}; regenerate the description") from None
     for number, text in enumerate(lines[1:], 2):
         try:
             item = json.loads(text)
         except ValueError:
             raise UserError(f"{path}:{number}: not JSON") from None
         if isinstance(item, dict):
-            result.layers.append(_Layer(item["digest"], item["diffID"], item["mediaType"], []))
+            try:
+                result.layers.append(_Layer(item["digest"], item["diffID"], item["mediaType"], []))
+            except KeyError as e:
+                raise UserError(f"{path}:{number}: a layer line lacks {e.args[0]!r}") from None
         elif result.layers:
             result.layers[-1].entries.append(_entry_from(item, f"{path}:{number}"))
         else:

@@ -129,11 +129,12 @@ def open_tar_stream(path: str) -> Iterator[tarfile.TarFile]:
             if zstandard is None:
                 raise LayerUnreadable("it is zstd-compressed and the Python module zstandard is not installed")
             with zstandard.ZstdDecompressor().stream_reader(raw) as plain:
-                with tarfile.open(fileobj=plain, mode="r|") as tf:
+                with tarfile.open(fileobj=plain, mode="r|", encoding="utf-8", errors="surrogateescape") as tf:
                     yield tf
         else:
-            # "r|*" recognises gzip (and bzip2/xz) itself and streams.
-            with tarfile.open(fileobj=raw, mode="r|*") as tf:
+            # "r|*" recognises gzip (and bzip2/xz) itself and streams. Names are UTF-8 whatever the
+            # locale, or a description would change with the user's LANG.
+            with tarfile.open(fileobj=raw, mode="r|*", encoding="utf-8", errors="surrogateescape") as tf:
                 yield tf
 
 

@@ -167,8 +167,13 @@ class LayerBuilder:
             raise UserError(f"hard link {dest!r} points at itself")
         self._put(_Node(dest, HARDLINK, _LINK_MODE_UNSET, what, target=link_target))
 
-    def add_tree(self, path: str, src_dir: str | os.PathLike[str]) -> None:
-        """Everything below `src_dir` under `path` ("" = layer root); symlinks stay symlinks."""
+    def add_tree(self, path: str, src_dir: str | os.PathLike[str], *, follow_symlinks: bool = False) -> None:
+        """Everything below `src_dir` under `path` ("" = layer root); symlinks stay symlinks.
+
+        With `follow_symlinks`, a symlink is replaced by what it points to: Bazel's sandbox
+        presents a directory output as real directories of absolute symlinks into the output
+        base, and those paths must never reach a layer.
+        """
         root = os.fspath(src_dir)
         dest_root = paths.normalize(path, f"tree {root!r}", allow_empty=True)
         try:
@@ -194,6 +199,8 @@ class LayerBuilder:
                 dest = paths.join(dest_dir, child.name)
                 try:
                     child_info = child.stat(follow_symlinks=False)
+                    if follow_symlinks and stat.S_ISLNK(child_info.st_mode):
+                        child_info = os.stat(child.path)  # dangling: FileNotFoundError, reported below
                     if stat.S_ISLNK(child_info.st_mode):
                         self._put(self._symlink_node(dest, os.readlink(child.path), what))
                     elif stat.S_ISDIR(child_info.st_mode):

@@ -118,7 +118,13 @@ class _Output:
     def _write_now(self, data: bytes) -> None:
         if self.sha256 is not None:
             self.sha256.update(data)
-        self._out.write(data)
+        # A raw file or pipe may take fewer bytes than offered; buffered files take them all.
+        view = memoryview(data)
+        while view:
+            written = self._out.write(view)
+            if written is None:
+                raise UserError("the layer output is non-blocking and refused data; write to a blocking file or pipe")
+            view = view[written:]
 
     def write(self, data: bytes) -> None:
         if not data:

@@ -109,22 +109,21 @@ class DirectWriter:
                     self._sha256.update(part)
             self._hashed = stop - self._start
 
-    def close(self) -> None:
-        """Writes what is buffered; no more writes after this."""
-        self._flush()
-
     def finish(self) -> tuple[str, int]:
         """(sha256 hex of everything written, size); closes the reader."""
-        try:
-            self._flush()
-            self._hasher.close()
-            return self._sha256.hexdigest(), self.total
-        finally:
-            os.close(self._reader)
+        self._flush()
+        self._hasher.close()
+        self._close_reader()
+        return self._sha256.hexdigest(), self.total
 
     def abort(self) -> None:
         try:
             self._hasher.close()
         except BaseException:  # the failure that made us abort is the one to report
             pass
-        os.close(self._reader)
+        self._close_reader()
+
+    def _close_reader(self) -> None:
+        if self._reader >= 0:
+            os.close(self._reader)
+            self._reader = -1

@@ -98,7 +98,12 @@ class FileSource(Source):
         except OSError as e:
             raise UserError(f"cannot read input file {self.path!r}: {e.strerror}") from None
         try:
-            data = os.read(fd, self.size + 1)
+            data = b""
+            while len(data) <= self.size:  # one call, unless the file system reads short
+                piece = os.read(fd, self.size + 1 - len(data))
+                if not piece:
+                    break
+                data += piece
         except OSError as e:
             raise UserError(f"cannot read input file {self.path!r}: {e.strerror}") from None
         finally:

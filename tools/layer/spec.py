@@ -4,7 +4,7 @@
                  {"path": "app/data", "type": "dir"},
                  {"path": "usr/bin/python3", "type": "symlink", "target": "python3.11"},
                  {"path": "a/b", "type": "hardlink", "target": "a/c"},
-                 {"path": "opt/tree", "type": "tree", "src": "some/dir"},
+                 {"path": "opt/tree", "type": "tree", "src": "some/dir", "follow_symlinks": true},
                  {"path": "", "type": "tar", "src": "data.tar.xz"}],
      "uname": "", "gname": ""}
 
@@ -26,10 +26,11 @@ _FIELDS = {
     "dir": ({"path", "type"}, {"mode"}),
     "symlink": ({"path", "type", "target"}, set()),
     "hardlink": ({"path", "type", "target"}, set()),
-    "tree": ({"path", "type", "src"}, set()),
+    "tree": ({"path", "type", "src"}, {"follow_symlinks"}),
     "tar": ({"path", "type", "src"}, set()),
 }
 _TOP_LEVEL = {"entries", "uname", "gname"}
+_BOOLEAN_FIELDS = {"follow_symlinks"}
 _OCTAL = re.compile(r"[0-7]{1,5}")
 
 
@@ -70,8 +71,9 @@ def _check_entry(spec_path: str, index: int, entry: Any) -> None:
     for field in sorted(set(entry) - required - optional):
         raise UserError(f"{where}.{field}: not a field of a {kind!r} entry")
     for field in sorted(set(entry) - {"type"}):
-        if not isinstance(entry[field], str):
-            raise UserError(f"{where}.{field}: must be a string")
+        wanted = bool if field in _BOOLEAN_FIELDS else str
+        if not isinstance(entry[field], wanted):
+            raise UserError(f"{where}.{field}: must be a {'boolean' if wanted is bool else 'string'}")
     if "mode" in entry:
         mode = entry["mode"]
         if not _OCTAL.fullmatch(mode) or int(mode, 8) > 0o7777:
@@ -96,7 +98,7 @@ def apply(spec: dict[str, Any], builder: LayerBuilder, spec_path: str) -> None:
             elif kind == "hardlink":
                 builder.add_hardlink(path, entry["target"])
             elif kind == "tree":
-                builder.add_tree(path, entry["src"])
+                builder.add_tree(path, entry["src"], follow_symlinks=entry.get("follow_symlinks", False))
             else:
                 builder.add_tar(entry["src"], prefix=path)
         except UserError as e:

@@ -27,11 +27,9 @@ class ChunkWriter:
         self._chunk_size = chunk_size
         self._view = memoryview(bytearray(chunk_size))
         self._pos = 0
-        self.total = 0
 
     def _hand_over(self) -> None:
         self._consume(self._view[: self._pos])
-        self.total += self._pos
         self._view = memoryview(bytearray(self._chunk_size))
         self._pos = 0
 

@@ -47,8 +47,10 @@ def test_run_cli_prints_one_line_without_traceback(tmp_path):
     script = tmp_path / "tool.py"
     script.write_text(
         "import sys\n"
-        "from tools.common.errors import run_cli, fail\n"
-        "run_cli('tool', lambda argv: fail('input.json: field x is missing; add it'), sys.argv[1:])\n"
+        "from tools.common.errors import UserError, run_cli\n"
+        "def main(argv):\n"
+        "    raise UserError('input.json: field x is missing; add it')\n"
+        "run_cli('tool', main, sys.argv[1:])\n"
     )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env)
