@@ -10,9 +10,10 @@ ordered by path, concatenated, each ending in a newline. Per-certificate hash li
 
 from __future__ import annotations
 
-import tarfile
+import os
 
 from tools.common.errors import UserError
+from tools.layer import tar_reader
 
 PACKAGE = "ca-certificates"
 BUNDLE_PATH = "etc/ssl/certs/ca-certificates.crt"
@@ -20,23 +21,29 @@ _CERT_DIR = "usr/share/ca-certificates/"
 
 
 def bundle_from_data_tar(data_tar: str, what: str) -> bytes:
-    """Concatenates the package's certificates; `data_tar` is the package's data member (any
-    compression tarfile can read)."""
+    """Concatenates the package's certificates; `data_tar` is the package's data member, read by
+    the layer writer's own tar reader (any compression it reads)."""
     certificates: dict[str, bytes] = {}
+    spool = tar_reader.Spool(os.path.dirname(os.path.abspath(data_tar)))
     try:
-        with tarfile.open(data_tar, "r:*") as tar:
-            for member in tar:
+        data, members = tar_reader.read_members(data_tar, spool)
+        try:
+            for member in members:
                 name = member.name[2:] if member.name.startswith("./") else member.name
-                if member.isfile() and name.startswith(_CERT_DIR) and name.endswith(".crt"):
-                    f = tar.extractfile(member)
-                    assert f is not None
-                    certificates[name] = f.read()
-    except (tarfile.TarError, OSError) as e:
+                if member.kind == tar_reader.FILE and name.startswith(_CERT_DIR) and name.endswith(".crt"):
+                    data.seek(member.offset)
+                    certificates[name] = data.read(member.size)
+        finally:
+            if not spool.owns(data):
+                data.close()
+    except UserError as e:
         raise UserError(f"{what}: cannot read certificates: {e}") from None
+    finally:
+        spool.close()
     if not certificates:
         raise UserError(f"{what}: no certificates under /{_CERT_DIR}; is this really {PACKAGE}?")
     parts = []
     for name in sorted(certificates):
-        data = certificates[name]
-        parts.append(data if data.endswith(b"\n") else data + b"\n")
+        data_bytes = certificates[name]
+        parts.append(data_bytes if data_bytes.endswith(b"\n") else data_bytes + b"\n")
     return b"".join(parts)

@@ -254,9 +254,10 @@ def test_truncated_package(debs, tmp_path):
         repack([str(path)], io.BytesIO())
 
 
-def test_ca_certificates_bundle_is_generated(tmp_path):
+@pytest.mark.parametrize("compression", ["xz", "zstd"])
+def test_ca_certificates_bundle_is_generated(tmp_path, compression):
     """The bundle update-ca-certificates would write: certificates by path, newline-terminated."""
-    deb = build_deb(str(tmp_path), "ca-certificates", "20230311", arch="all", files={
+    deb = build_deb(str(tmp_path), "ca-certificates", "20230311", arch="all", compression=compression, files={
         "usr/share/ca-certificates/mozilla/B_Root.crt": b"-----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----",
         "usr/share/ca-certificates/mozilla/A_Root.crt": b"-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n",
         "usr/share/doc/ca-certificates/README": b"not a certificate\n",
