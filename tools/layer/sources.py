@@ -91,12 +91,8 @@ class FileSource(Source):
             return
         # Small files (most of a typical tree) in three system calls: the per-file cost, not the
         # bytes, is what limits a layer of many small files. Reading one byte more than expected
-        # tells in the same call whether the file grew; O_NONBLOCK keeps a file that was replaced
-        # by a FIFO from hanging the read.
-        try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
-        except OSError as e:
-            raise UserError(f"cannot read input file {self.path!r}: {e.strerror}") from None
+        # tells in the same call whether the file changed size.
+        fd = self._open_fd()
         try:
             data = b""
             while len(data) <= self.size:  # one call, unless the file system reads short
@@ -115,41 +111,40 @@ class FileSource(Source):
             )
         writer.write(data)
 
-    @contextlib.contextmanager
-    def open(self) -> Iterator[ReadInto]:
+    def _open_fd(self) -> int:
+        # O_NONBLOCK keeps a file that was replaced by a FIFO from hanging the read.
         try:
-            f = open(self.path, "rb", buffering=0)
+            return os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         except OSError as e:
             raise UserError(f"cannot read input file {self.path!r}: {e.strerror}") from None
-        with f:
-            info = os.fstat(f.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size != self.size:
-                raise UserError(
-                    f"input file {self.path!r} changed after it was added to the layer "
-                    f"(expected a regular file of {self.size} bytes)"
-                )
+
+    def _check_unchanged(self, fd: int) -> None:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != self.size:
+            raise UserError(
+                f"input file {self.path!r} changed after it was added to the layer "
+                f"(expected a regular file of {self.size} bytes)"
+            )
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[ReadInto]:
+        fd = self._open_fd()
+        with os.fdopen(fd, "rb", buffering=0) as f:
+            self._check_unchanged(fd)
             # Only errors of reading this file are its fault: errors raised by the consumer
             # (e.g. a full disk while writing the output) must pass through unchanged.
             yield _reporting(f.readinto, f"input file {self.path!r}")
             if _reporting(f.read, f"input file {self.path!r}")(1):
                 raise UserError(f"input file {self.path!r} grew while the layer was written")
 
-
     def _copy_file_into(self, writer) -> None:
         """Large files into a DirectWriter: the kernel copies; we only check the size."""
-        what = f"input file {self.path!r}"
+        fd = self._open_fd()
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
-        except OSError as e:
-            raise UserError(f"cannot read {what}: {e.strerror}") from None
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size != self.size:
-                raise UserError(f"{what} changed after it was added to the layer "
-                                f"(expected a regular file of {self.size} bytes)")
-            writer.copy_file(fd, self.size, what)
+            self._check_unchanged(fd)
+            writer.copy_file(fd, self.size, f"input file {self.path!r}")
             if os.fstat(fd).st_size != self.size:
-                raise UserError(f"{what} changed size while the layer was written")
+                raise UserError(f"input file {self.path!r} changed size while the layer was written")
         finally:
             os.close(fd)
 
