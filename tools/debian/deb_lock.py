@@ -90,6 +90,7 @@ def lock_manifest(
         snapshot=manifest.snapshot,
         resolutions=resolutions,
         package_urls=loader.package_urls,
+        resolved_from="mirror" if loader.snapshot_failed else "snapshot",
     )
     write_lock(lock_path, lock)
     elapsed = time.monotonic() - started

@@ -44,8 +44,13 @@ def build_lock(
     snapshot: str,
     resolutions: Iterable[Resolution],
     package_urls: Callable[[str, str], list[str]],
+    resolved_from: str = "snapshot",
 ) -> dict[str, Any]:
     """Merges per-architecture resolutions into the lock document.
+
+    `resolved_from` says where the package indexes came from: "snapshot" (the lock is the
+    snapshot's state) or "mirror" (the snapshot was unreachable: the lock is the mirror's state
+    on the day it was made, and `snapshot` is only the day).
 
     `package_urls(archive, filename)` gives the download URLs in order.
     Architecture: all packages reached from several architectures appear once,
@@ -87,6 +92,7 @@ def build_lock(
         "lock_version": LOCK_VERSION,
         "manifest_sha256": manifest_sha256,
         "snapshot": snapshot,
+        "resolved_from": resolved_from,
         "packages": packages,
     }
     if choices:
