@@ -1,7 +1,8 @@
 """The `service_images` module extension: every service under shuffler/services/, found by name.
 
 A service joins the release manifest by existing: a directory `shuffler/services/<dir>/` whose
-BUILD file defines `<service>_image`. The extension lists those directories (Bazel re-runs it when
+BUILD file defines `<service>_image` (found by its `name = "<service>_image",` line, as buildifier
+formats it; a service directory without one is an error, never silently left out). The extension lists those directories (Bazel re-runs it when
 one appears or a BUILD file changes) and writes `@service_images//:defs.bzl` with
 `SERVICE_IMAGES = {"<service>": Label(...)}` for `//:image_hashes`.
 """
@@ -37,7 +38,13 @@ def _service_images_impl(module_ctx):
         build = directory.get_child("BUILD.bazel")
         if not build.exists:
             continue
-        for name in _image_names(module_ctx.read(build, watch = "yes")):
+        names = _image_names(module_ctx.read(build, watch = "yes"))
+        if not names:
+            # A service that defines no image would silently drop out of the release manifest.
+            fail(("shuffler/services/%s/BUILD.bazel defines no `<service>_image` target (a line " +
+                  "`name = \"<service>_image\",` as buildifier formats it); every service directory " +
+                  "must, so that //:image_hashes covers it") % directory.basename)
+        for name in names:
             service = name[:-len("_image")]
             if service in images:
                 fail("service %s is defined twice (%s and %s)" % (service, images[service], directory.basename))
