@@ -168,7 +168,7 @@ image_layer(
     attrs = {
         "srcs": attr.label_list(
             allow_files = True,
-            doc = "Files (and directories) placed at `prefix` + their workspace path, less `strip_prefix`.",
+            doc = "Files (and directories) placed at `prefix` + their workspace path, less `strip_prefix`. A directory output (tree artifact) is stored with its files; a source directory is read whole, but Bazel does not notice edits inside it: list source files (a glob or filegroup) instead.",
         ),
         "files": attr.label_keyed_string_dict(
             allow_files = True,
