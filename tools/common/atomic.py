@@ -8,6 +8,19 @@ import shutil
 import tempfile
 from typing import BinaryIO, Iterator, TextIO
 
+from tools.common.errors import UserError
+
+
+def check_replaceable(path: str | os.PathLike[str]) -> None:
+    """Fails unless `path` can take a new file by rename: its directory exists, and it is absent or
+    a regular file. Renaming over a device, FIFO or symlink (think /dev/stdout) would replace it."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UserError(f"output directory {directory!r} (for {path!r}) does not exist")
+    if os.path.lexists(path) and not (os.path.isfile(path) and not os.path.islink(path)):
+        raise UserError(f"output {path!r} exists and is not a regular file; refusing to replace it")
+
 
 @contextlib.contextmanager
 def atomic_binary_output(path: str | os.PathLike[str], mode: int = 0o644) -> Iterator[BinaryIO]:
@@ -16,6 +29,7 @@ def atomic_binary_output(path: str | os.PathLike[str], mode: int = 0o644) -> Ite
     On any exception the temporary file is removed and `path` is left untouched.
     """
     path = os.fspath(path)
+    check_replaceable(path)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(path), dir=directory)
     try:

@@ -15,7 +15,7 @@ import shutil
 from typing import Any
 
 from tools.common import canonical_json
-from tools.common.atomic import atomic_binary_output, atomic_directory_output
+from tools.common.atomic import atomic_binary_output, atomic_directory_output, check_replaceable
 from tools.common.errors import UserError
 from tools.image import blobs, oci
 from tools.image.config_builder import build_config
@@ -233,6 +233,7 @@ def assemble(
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             except OSError as e:
                 raise UserError(f"cannot create the directory of output {path}: {e.strerror or e}") from None
+            check_replaceable(path)  # before the layout is written, not after
     try:
         write_layout(p, output)
     except OSError as e:

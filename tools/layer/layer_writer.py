@@ -50,15 +50,10 @@ def _mtime() -> int:
 
 
 def _check_outputs(*outputs: str | None) -> None:
+    """Before any work: a layer can take minutes, a bad output path should not."""
     for path in outputs:
-        if not path:
-            continue
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise UserError(f"output directory {directory!r} (for {path!r}) does not exist")
-        # Outputs are replaced by rename: never rename over a device, FIFO or symlink (/dev/stdout).
-        if os.path.lexists(path) and not (os.path.isfile(path) and not os.path.islink(path)):
-            raise UserError(f"output {path!r} exists and is not a regular file; refusing to replace it")
+        if path:
+            atomic.check_replaceable(path)
 
 
 def _main(argv: Sequence[str]) -> int:
