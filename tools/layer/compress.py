@@ -32,14 +32,13 @@ from __future__ import annotations
 import collections
 import hashlib
 import os
-import queue
-import threading
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO, Deque, Optional
 
 from tools.common.errors import UserError
 from tools.layer.descriptor import MEDIA_TYPES, LayerDescriptor
+from tools.layer.pipeline import Stage
 
 COMPRESSIONS = ("gzip", "zstd", "none")
 DEFAULT_LEVELS = {"gzip": 6, "zstd": 3}
@@ -59,52 +58,6 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-# Pieces waiting between pipeline stages: enough to keep every stage busy, little enough that
-# memory does not grow with the layer (at most a few MiB in flight).
-_QUEUE_DEPTH = 8
-_END = None  # end of stream marker on a queue
-
-
-class _Stage:
-    """One background thread applying `handle` to queued pieces in order; errors surface in the
-    caller's thread at the next `put` or at `close`."""
-
-    def __init__(self, handle, name: str) -> None:
-        self._handle = handle
-        self._queue: queue.Queue = queue.Queue(maxsize=_QUEUE_DEPTH)
-        self._error: Optional[BaseException] = None
-        self._failed = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            piece = self._queue.get()
-            if piece is _END:
-                return
-            if self._failed.is_set():
-                continue  # drain, so producers never block on a dead stage
-            try:
-                self._handle(piece)
-            except BaseException as e:  # re-raised in the caller's thread
-                self._error = e
-                self._failed.set()
-
-    def put(self, piece) -> None:
-        self.raise_error()
-        self._queue.put(piece)
-
-    def close(self) -> None:
-        """Waits until every queued piece is handled; re-raises the first error."""
-        self._queue.put(_END)
-        self._thread.join()
-        self.raise_error()
-
-    def raise_error(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-
 class _Output:
     """Writes to `out` sequentially (a pipe is fine) from a stage of its own, counting and
     optionally hashing."""
@@ -113,7 +66,7 @@ class _Output:
         self._out = out
         self.sha256 = hashlib.sha256() if hashed else None
         self.size = 0
-        self._stage = _Stage(self._write_now, "layer-output")
+        self._stage = Stage(self._write_now, "layer-output")
 
     def _write_now(self, data: bytes) -> None:
         if self.sha256 is not None:
@@ -283,7 +236,7 @@ class LayerOutput:
             self._encoder = _ZstdEncoder(self._out, level, threads)
         else:
             self._encoder = _PlainEncoder(self._out)
-        self._stage = _Stage(self._encode, "layer-encode")
+        self._stage = Stage(self._encode, "layer-encode")
 
     def _encode(self, chunk: memoryview) -> None:
         self._diff.update(chunk)

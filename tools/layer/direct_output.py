@@ -15,9 +15,8 @@ import os
 import stat
 from typing import BinaryIO, Optional
 
-from tools.common.errors import UserError
-from tools.layer.compress import _Stage
-from tools.layer.stream import ReadInto
+from tools.layer.pipeline import Stage
+from tools.layer.stream import ReadInto, pump
 
 _BUFFER = 1 << 20
 # Copies go in steps so hashing the first step overlaps copying the next.
@@ -48,7 +47,7 @@ class DirectWriter:
         self.total = 0
         self._sha256 = hashlib.sha256()
         self._hashed = 0
-        self._hasher = _Stage(self._hash_until, "layer-hash")
+        self._hasher = Stage(self._hash_until, "layer-hash")
 
     def write(self, data: bytes) -> None:
         self._buffer += data
@@ -56,14 +55,7 @@ class DirectWriter:
             self._flush()
 
     def copy_from(self, readinto: ReadInto, size: int, what: str) -> None:
-        piece = memoryview(bytearray(min(size, _BUFFER) or 1))
-        remaining = size
-        while remaining:
-            count = readinto(piece[: min(remaining, len(piece))])
-            if not count:
-                raise UserError(f"{what}: ended {remaining} bytes early; did it change while the layer was written?")
-            self.write(piece[:count])
-            remaining -= count
+        pump(readinto, size, self.write, what)
 
     def copy_file(self, src_fd: int, size: int, what: str) -> None:
         """Appends the first `size` bytes of `src_fd` (a regular file), copied in the kernel."""

@@ -13,9 +13,8 @@ import stat
 from typing import BinaryIO, Callable, Iterator, Optional, TypeVar
 
 from tools.common.errors import UserError
-from tools.layer.stream import ChunkWriter, ReadInto
+from tools.layer.stream import ChunkWriter, ReadInto, pump
 
-READ_SIZE = 1 << 20
 # Files up to this size are read whole in one system call.
 _SMALL_FILE = 256 << 10
 T = TypeVar("T")
@@ -23,14 +22,7 @@ T = TypeVar("T")
 
 def _hash(readinto: ReadInto, size: int, what: str) -> str:
     digest = hashlib.sha256()
-    buffer = memoryview(bytearray(min(READ_SIZE, max(size, 1))))
-    remaining = size
-    while remaining:
-        count = readinto(buffer[: min(remaining, len(buffer))])
-        if not count:
-            raise UserError(f"{what}: ended {remaining} bytes early; did it change while the layer was written?")
-        digest.update(buffer[:count])
-        remaining -= count
+    pump(readinto, size, digest.update, what)
     return digest.hexdigest()
 
 

@@ -15,6 +15,19 @@ CHUNK_SIZE = 1 << 20
 ReadInto = Callable[[memoryview], "int | None"]
 
 
+def pump(readinto: ReadInto, size: int, sink: Callable[[memoryview], object], what: str) -> None:
+    """Reads exactly `size` bytes with `readinto` through one reused buffer, handing each piece
+    to `sink` (which must not keep it); fails if the source ends early."""
+    buffer = memoryview(bytearray(min(CHUNK_SIZE, max(size, 1))))
+    remaining = size
+    while remaining:
+        count = readinto(buffer[: min(remaining, len(buffer))])
+        if not count:
+            raise UserError(f"{what}: ended {remaining} bytes early; did it change while the layer was written?")
+        sink(buffer[:count])
+        remaining -= count
+
+
 class ChunkWriter:
     """Collects written bytes into `chunk_size` chunks and hands each full chunk to `consume`.
 
