@@ -86,8 +86,7 @@ def read_layer_descriptor(path: str) -> tuple[oci.Descriptor, str]:
 
 def _stat_input_blob(blob: str, desc: oci.Descriptor, descriptor_path: str) -> str:
     try:
-        real = os.path.realpath(blob)
-        size = os.stat(real).st_size
+        real, size = oci.resolved_size(blob)
     except FileNotFoundError:
         raise UserError(f"layer blob {blob} (described by {descriptor_path}) does not exist") from None
     except OSError as e:

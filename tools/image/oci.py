@@ -67,6 +67,13 @@ def check_digest(value: Any, where: str) -> str:
     return value
 
 
+def resolved_size(path: str) -> tuple[str, int]:
+    """(path with symlinks resolved, size): Bazel hands inputs over as symlinks, and callers that
+    hard-link need the real file. OSError (FileNotFoundError included) propagates."""
+    real = os.path.realpath(path)
+    return real, os.stat(real).st_size
+
+
 def digest_hex(digest: str) -> str:
     return digest.split(":", 1)[1]
 
@@ -188,8 +195,7 @@ class Layout:
         """
         path = self.blob_path(desc.digest)
         try:
-            real = os.path.realpath(path)
-            size = os.stat(real).st_size
+            real, size = resolved_size(path)
         except FileNotFoundError:
             raise UserError(
                 f"{self.what} {self.root}: blob {desc.digest} referenced by {referenced_by} is missing "
