@@ -5,7 +5,8 @@
 # conditions could not be applied, and why. Exit status 1 if any digest differs.
 #
 # Conditions: build directory path (every build has its own), time zone, locale, umask, user id,
-# the clock (faketime, ten years ahead), file-system order (disorderfs), --jobs and CPU count.
+# the clock (faketime, ten years ahead), file-system order (disorderfs), --jobs and CPU count,
+# a checkout where every file is executable (what a remote worker reports) and one where none is.
 # Takes one cold build per condition (a few minutes each on two cores).
 set -uo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
@@ -152,6 +153,20 @@ if wanted fsorder; then
   fi
 fi
 
+# Every input of a remote action is executable (bazelbuild/bazel#12818); a core.fileMode=false
+# clone or an archive without modes has no executable file at all.
+for bits in allexec noexec; do
+  if wanted $bits; then
+    copy_workspace "$work/$bits/src"
+    if [[ $bits == allexec ]]; then
+      find "$work/$bits/src" -type f -exec chmod a+x {} +
+    else
+      find "$work/$bits/src" -type f -exec chmod a-x {} +
+    fi
+    build $bits "$work/$bits/src" env --
+  fi
+done
+
 if wanted jobs; then
   copy_workspace "$work/jobs/src"
   build jobs "$work/jobs/src" taskset -c 0 -- --jobs=1
@@ -165,7 +180,7 @@ skipped = dict(line.split("\t", 1) for line in skipped_text.splitlines() if "\t"
 results = {n[:-5]: json.load(open(os.path.join(results_dir, n))) for n in os.listdir(results_dir) if n.endswith(".json")}
 baseline = results.pop("baseline")
 images = sorted(baseline)
-order = [c for c in ["path", "timezone", "locale", "umask", "uid", "clock", "fsorder", "jobs"]
+order = [c for c in ["path", "timezone", "locale", "umask", "uid", "clock", "fsorder", "allexec", "noexec", "jobs"]
          if not only or c in only.split(",")]
 width = max([len(c) for c in order] + [9])
 print()

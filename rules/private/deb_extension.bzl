@@ -117,7 +117,10 @@ deb = module_extension(
             },
         ),
         "tree": tag_class(
-            doc = "A repository `@<name>` holding every package of the lock unpacked into one tree.",
+            doc = "A repository `@<name>` holding every package of the lock unpacked into one tree " +
+                  "(an interpreter, a JDK, a compiler): absolute symlinks repointed inside the tree, " +
+                  "and `deb_tree.modes` recording every file's mode from the packages, which image " +
+                  "layers use instead of the permission bits an executing machine reports.",
             attrs = {
                 "name": attr.string(mandatory = True),
                 "lock": attr.label(mandatory = True),

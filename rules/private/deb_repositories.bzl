@@ -33,25 +33,18 @@ deb_package = repository_rule(
     },
 )
 
-# Absolute symlinks in packages (glibc's ld.so link, Python's config links) point at the target
-# system's root; inside a repository they would point at the host. Repoint them into the tree.
-_REPOINT_ABSOLUTE_SYMLINKS = """
-set -eu
-cd "$1"
-find . -type l | LC_ALL=C sort | while read -r link; do
-  target=$(readlink "$link")
-  case $target in
-    /*)
-      dir=$(dirname "$link")
-      up=$(printf '%s' "${dir#./}" | sed -e 's#[^/][^/]*#..#g')
-      ln -sfn "${up:-.}${target}" "$link"
-      ;;
-  esac
-done
-find . -xtype l -delete
-"""
+# The unpacker runs with the machine's python3 before any pip package exists: standard library
+# only, no site-packages (-S), no bytecode written into the source tree (-B).
+_UNPACK = "import sys; sys.path.insert(0, sys.argv.pop(1)); from tools.debian.deb_tree import main; main()"
 
 def _deb_tree_impl(rctx):
+    python = rctx.which("python3")
+    if not python:
+        fail("deb.tree %s: unpacking needs a python3 (3.9 or newer) on PATH" % rctx.name)
+    tool_root = rctx.path(Label("//:MODULE.bazel")).dirname
+    for source in rctx.attr._unpacker_srcs:
+        rctx.watch(rctx.path(source))
+    data_args = []
     for index, package in enumerate(rctx.attr.packages):
         name, sha256 = package.split("=", 1)
         staging = "_deb_%d" % index
@@ -68,13 +61,18 @@ def _deb_tree_impl(rctx):
                 break
         if not data:
             fail("package %s has no data.tar member" % name)
-        rctx.extract("%s/%s" % (staging, data), output = ".")
-        rctx.delete(staging)
-    result = rctx.execute(["/bin/sh", "-c", _REPOINT_ABSOLUTE_SYMLINKS, "repoint", str(rctx.path("."))])
+        data_args += ["--data", "%s=%s/%s" % (name, staging, data)]
+    result = rctx.execute(
+        [python, "-B", "-S", "-c", _UNPACK, str(tool_root)] + data_args + ["--output", "."],
+        environment = {"PYTHONPATH": "", "LC_ALL": "C.UTF-8"},
+    )
     if result.return_code != 0:
-        fail("repointing symlinks in %s failed: %s" % (rctx.name, result.stderr))
+        fail("deb.tree %s: %s" % (rctx.name, (result.stderr or result.stdout).strip()))
+    for index in range(len(rctx.attr.packages)):
+        rctx.delete("_deb_%d" % index)
     rctx.file("BUILD.bazel", """\
-# Packages {packages}, unpacked into one tree.
+# Packages {packages}, unpacked into one tree. deb_tree.modes records the packages' file modes:
+# image layers take modes from it, never from the permission bits an executing machine reports.
 package(default_visibility = ["//visibility:public"])
 
 # An interpreter run from this directory (by a repository rule or `bazel run`) writes bytecode
@@ -91,9 +89,19 @@ filegroup(
 
 deb_tree = repository_rule(
     implementation = _deb_tree_impl,
-    doc = "Several packages' data members unpacked into one directory tree (interpreters, compilers).",
+    doc = "Several packages' data members unpacked into one directory tree (interpreters, compilers), with a mode record (tools/debian/deb_tree.py).",
     attrs = {
         "packages": attr.string_list(mandatory = True, doc = "NAME=SHA256 entries."),
         "urls": attr.string_list_dict(mandatory = True, doc = "NAME -> URLs."),
+        "_unpacker_srcs": attr.label_list(
+            default = [
+                "//tools/common:errors.py",
+                "//tools/debian:deb_tree.py",
+                "//tools/layer:modes.py",
+                "//tools/layer:paths.py",
+                "//tools/layer:tar_reader.py",
+            ],
+            doc = "The unpacker's sources: the tree is made again when they change.",
+        ),
     },
 )

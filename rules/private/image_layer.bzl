@@ -20,15 +20,19 @@ def _src_path(ctx, file):
     return _join(ctx.attr.prefix, path)
 
 def _file_entry(path, file, target):
-    """The spec entry of one file or directory given to the rule."""
+    """The spec entry of one file or directory given to the rule.
+
+    Only a target's executable has a mode here, declared by its rule; any other file's mode
+    comes from its content (tools/layer/modes.py), never from the permission bits that the
+    executing machine reports (a remote worker marks every input executable).
+    """
     if file.is_directory:
         # A directory output reaches the action as directories of absolute symlinks into the
         # output base (Bazel's sandbox); store what they point to.
         return {"path": path, "type": "tree", "src": file.path, "follow_symlinks": not file.is_source}
     entry = {"path": path, "type": "file", "src": file.path}
-    if not file.is_source and file != target[DefaultInfo].files_to_run.executable:
-        # Bazel marks every generated file executable; only a target's executable is one.
-        entry["mode"] = "0644"
+    if file == target[DefaultInfo].files_to_run.executable:
+        entry["mode"] = "0755"
     return entry
 
 def _python_interpreter(ctx):
@@ -68,6 +72,7 @@ def _image_launcher(ctx, launcher, binary_path):
 def _image_layer_impl(ctx):
     entries = []
     inputs = []
+    mode_records = []
 
     for target in ctx.attr.srcs:
         for file in target.files.to_list():
@@ -108,7 +113,10 @@ def _image_layer_impl(ctx):
                     continue
             elif part != "all" and item.part != part:
                 continue
-            entries.append(item.entry)
+            if item.entry == None:
+                mode_records.append(item.input.path)
+            else:
+                entries.append(item.entry)
             inputs.append(item.input)
         if part in ("all", "application"):
             manifest = ctx.actions.declare_file(ctx.label.name + ".runfiles_manifest")
@@ -136,6 +144,7 @@ def _image_layer_impl(ctx):
         ctx.executable._layer_writer,
         compression = ctx.attr.compression,
         mtime = ctx.attr.mtime,
+        mode_records = mode_records,
     )
     return [
         DefaultInfo(files = depset([layer.blob])),
@@ -148,10 +157,12 @@ image_layer = rule(
     doc = """One reproducible image layer.
 
 Every entry is normalized by the layer writer (`tools/layer`): sorted paths, parent directories
-added, mtime 0, owner 0:0 with empty names, modes 0755 for directories and executables and 0644
-for other files unless `modes` says otherwise. Bazel marks every generated file executable, so a
-generated file in `srcs`/`files` counts as executable only when it is its target's executable;
-files of a binary's runfiles keep the modes Bazel gives them (generated ones 0755). The default output is the layer blob; the
+added, mtime 0, owner 0:0 with empty names. Modes never follow the permission bits of the
+machine that runs the build (a remote worker marks every input executable): a file's mode is
+the one `modes` gives it, else 0755 for a target's executable (a binary's launcher), else the
+mode its Debian package records (files of a `deb.tree` repository, such as the interpreter in a
+binary's runfiles), else by content: 0755 for ELF programs and `#!` scripts, 0644 for the rest.
+Directories are 0755 unless `modes` says otherwise. The default output is the layer blob; the
 `descriptor` output group holds `{mediaType, digest, size, diffID}`.
 
 ```starlark

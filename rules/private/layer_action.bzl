@@ -7,7 +7,7 @@ MEDIA_SUFFIX = {"gzip": ".tar.gz", "zstd": ".tar.zst", "none": ".tar"}
 # Tar files the layer writer reads (compression detected by magic bytes).
 TAR_EXTENSIONS = [".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.zst", ".tar.bz2"]
 
-def write_layer(ctx, name, entries, inputs, layer_writer, compression = "gzip", mtime = 0, progress = None):
+def write_layer(ctx, name, entries, inputs, layer_writer, compression = "gzip", mtime = 0, mode_records = [], progress = None):
     """Declares `<name>.layer.json` (the spec) and runs the layer writer on it.
 
     Args:
@@ -18,13 +18,17 @@ def write_layer(ctx, name, entries, inputs, layer_writer, compression = "gzip", 
       layer_writer: the layer writer executable (an exec-configured File).
       compression: "gzip", "zstd" or "none".
       mtime: modification time of every entry.
+      mode_records: paths of mode records (in `inputs`) for files of trees unpacked from packages.
       progress: progress message.
 
     Returns:
       LayerInfo of the written layer.
     """
     spec = ctx.actions.declare_file(name + ".layer.json")
-    ctx.actions.write(spec, json.encode({"entries": entries}))
+    spec_json = {"entries": entries}
+    if mode_records:
+        spec_json["mode_records"] = mode_records
+    ctx.actions.write(spec, json.encode(spec_json))
     blob = ctx.actions.declare_file(name + MEDIA_SUFFIX[compression])
     descriptor = ctx.actions.declare_file(name + ".descriptor.json")
     args = ctx.actions.args()

@@ -7,7 +7,15 @@ paths); in it the interpreter and package repositories are single directory entr
 - "interpreter": files of the Python runtime's repository,
 - "packages": files under a `site-packages/` directory (pip repositories),
 - "application": everything else (launcher, manifests, the program's own files).
+
+A repository unpacked from Debian packages (`deb.tree`) carries a mode record at its root; it is
+no entry of its own but tells the layer writer the packages' modes for that repository's files.
+Only the launcher has a mode here (0755, declared by its rule): every other file's mode comes
+from its record or its content, never from the permission bits Bazel gives it.
 """
+
+# The name tools/layer/modes.py gives a mode record (RECORD_NAME).
+MODE_RECORD = "deb_tree.modes"
 
 PARTS = ["all", "interpreter", "packages", "application"]
 
@@ -38,8 +46,9 @@ def runfiles_entries(binary, binary_path, interpreter_repo, empty_file):
       empty_file: a File with no content, for the runfiles' empty files (`__init__.py`).
 
     Returns:
-      (entries, manifest text): entries are structs (entry: spec dict, part: one of PARTS or
-      "launcher" for the launcher itself, which belongs to "application", input: File).
+      (entries, manifest text): entries are structs (entry: spec dict, or None for a mode record;
+      part: one of PARTS or "launcher" for the launcher itself, which belongs to "application";
+      input: File).
     """
     files_to_run = binary[DefaultInfo].files_to_run
     runfiles = binary[DefaultInfo].default_runfiles
@@ -49,6 +58,10 @@ def runfiles_entries(binary, binary_path, interpreter_repo, empty_file):
 
     def add_file(rlocation, file):
         part = _part(rlocation, interpreter_repo)
+        repo, _, rest = rlocation.partition("/")
+        if rest == MODE_RECORD and repo != "_main":
+            entries.append(struct(entry = None, part = part, input = file))
+            return
         entries.append(struct(
             entry = {"path": root + "/" + rlocation, "type": "file", "src": file.path},
             part = part,

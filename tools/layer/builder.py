@@ -7,11 +7,13 @@ locale and time zone, the same set of entries gives the same bytes:
 - entries are sorted by the UTF-8 bytes of their path; every missing parent
   directory is added (mode 0755); there is no root entry and no "./" prefix;
 - mtime is one fixed value (default 0), uid/gid are 0, uname/gname fixed strings;
-- modes: directories 0755, files with any executable bit 0755, other files 0644,
-  symlinks 0777, unless a mode is given for that path (explicit modes keep
-  setuid/setgid/sticky). Members of an input tar keep their mode bits (& 0o7777):
-  a package's modes are its content. Symlinks are always 0777: Linux ignores, and
-  cannot even set, a symlink's mode, so any other value would only be noise;
+- modes never come from the file system's permission bits (a remote worker or another
+  checkout reports others): a regular file's mode is the one declared for it, else the one its
+  package records, else the content rule of `tools.layer.modes` (ELF executables and `#!`
+  scripts 0755, everything else 0644). Explicit modes keep setuid/setgid/sticky. Members of an
+  input tar keep their mode bits (& 0o7777): a package's modes are its content. Directories are
+  0755 unless given a mode. Symlinks are always 0777: Linux ignores, and cannot even set, a
+  symlink's mode, so any other value would only be noise;
 - hard links: the paths sharing one file are written as a regular file at the first
   path in sorted order and hard links to it at the others, so a link's target always
   comes earlier in the stream. add_tree never creates hard links from inode numbers:
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Optional
 
 from tools.common.errors import UserError
-from tools.layer import direct_output, paths, tar_format, tar_reader
+from tools.layer import direct_output, modes, paths, tar_format, tar_reader
 from tools.layer.compress import LayerOutput
 from tools.layer.descriptor import MEDIA_TYPES, LayerDescriptor
 from tools.layer.entry import DIR, FILE, HARDLINK, SYMLINK, Entry
@@ -40,8 +42,7 @@ from tools.layer.stream import ChunkWriter
 __all__ = ["Entry", "LayerBuilder", "LayerDescriptor"]
 
 DEFAULT_DIR_MODE = 0o755
-EXECUTABLE_FILE_MODE = 0o755
-REGULAR_FILE_MODE = 0o644
+REGULAR_FILE_MODE = modes.REGULAR
 SYMLINK_MODE = 0o777
 # A hard link's mode is its file's: until groups are resolved the link carries none of its own.
 _LINK_MODE_UNSET = 0
@@ -54,25 +55,28 @@ _TYPEFLAGS = {FILE: tar_format.REGULAR, DIR: tar_format.DIRECTORY, SYMLINK: tar_
 class _Node:
     path: str
     kind: str
-    mode: int
+    mode: Optional[int]  # None: a regular file whose mode follows from its content (modes.from_content)
     origin: str  # where the entry came from, for error messages
     source: Optional[Source] = None  # regular files
     target: str = ""  # symlinks and hard links
     mode_given: bool = True  # False for directories whose mode is only the default
 
+    def file_mode(self) -> int:
+        """The mode of a regular file, reading the start of its content if nothing declared one."""
+        if self.mode is None:
+            assert self.source is not None
+            self.mode = modes.from_content(self.source.read_at(0, modes.HEAD_SIZE), self.source.read_at)
+        return self.mode
+
     def describe(self) -> str:
         if self.kind == FILE:
             assert self.source is not None
-            return f"regular file (mode {self.mode:04o}, {self.source.size} bytes) from {self.origin}"
+            return f"regular file (mode {self.file_mode():04o}, {self.source.size} bytes) from {self.origin}"
         if self.kind == DIR:
             return f"directory (mode {self.mode:04o}) from {self.origin}"
         if self.kind == SYMLINK:
             return f"symlink to {self.target!r} from {self.origin}"
         return f"hard link to {self.target!r} from {self.origin}"
-
-
-def _normal_file_mode(st_mode: int) -> int:
-    return EXECUTABLE_FILE_MODE if st_mode & 0o111 else REGULAR_FILE_MODE
 
 
 def _explicit_mode(mode: int, what: str) -> int:
@@ -103,6 +107,7 @@ class LayerBuilder:
         self._uname = _owner_name(uname, "uname")
         self._gname = _owner_name(gname, "gname")
         self._nodes: dict[str, _Node] = {}
+        self._records = modes.Records()
         self._spool = tar_reader.Spool(tmpdir)
         self._open_files: list[BinaryIO] = []
 
@@ -120,8 +125,15 @@ class LayerBuilder:
 
     # Adding entries -----------------------------------------------------------------------------
 
+    def add_mode_record(self, record: str | os.PathLike[str]) -> None:
+        """Files added later from the tree that holds `record` take the modes it names."""
+        self._records.add(os.fspath(record))
+
     def add_file(self, path: str, src: str | os.PathLike[str], mode: int | None = None) -> None:
-        """A regular file whose bytes are read from `src` (symlinks followed) at write time."""
+        """A regular file whose bytes are read from `src` (symlinks followed) at write time.
+
+        Without `mode`, the mode comes from a mode record covering `src`, else from the content.
+        """
         src = os.fspath(src)
         what = f"file {src!r}"
         dest = paths.normalize(path, what)
@@ -134,7 +146,7 @@ class LayerBuilder:
             raise UserError(f"input file {src!r} (for {dest!r}) is {kind}")
         if not os.access(src, os.R_OK):
             raise UserError(f"cannot read input file {src!r} (for {dest!r}): permission denied")
-        file_mode = _normal_file_mode(info.st_mode) if mode is None else _explicit_mode(mode, what)
+        file_mode = self._records.lookup(src) if mode is None else _explicit_mode(mode, what)
         self._put(_Node(dest, FILE, file_mode, what, FileSource(src, info.st_size)))
 
     def add_bytes(self, path: str, data: bytes, mode: int | None = None) -> None:
@@ -209,7 +221,7 @@ class LayerBuilder:
                     elif stat.S_ISREG(child_info.st_mode):
                         if not os.access(child.path, os.R_OK):
                             raise UserError(f"cannot read input file {child.path!r}: permission denied")
-                        self._put(_Node(dest, FILE, _normal_file_mode(child_info.st_mode), what,
+                        self._put(_Node(dest, FILE, self._records.lookup(child.path), what,
                                         FileSource(child.path, child_info.st_size)))
                     else:
                         raise UserError(
@@ -269,12 +281,17 @@ class LayerBuilder:
                 self._conflict(existing, node)
             if node.mode_given and not existing.mode_given:
                 self._nodes[node.path] = node
-        elif existing.kind != node.kind or existing.mode != node.mode or existing.target != node.target:
+        elif existing.kind != node.kind or existing.target != node.target:
             self._conflict(existing, node)
         elif node.kind == FILE:
             assert existing.source is not None and node.source is not None
             if existing.source.size != node.source.size or existing.source.sha256() != node.source.sha256():
                 self._conflict(existing, node)
+            # Equal content: one declared mode and one by content may agree.
+            if existing.mode != node.mode and existing.file_mode() != node.file_mode():
+                self._conflict(existing, node)
+        elif existing.mode != node.mode:
+            self._conflict(existing, node)
 
     @staticmethod
     def _conflict(first: _Node, second: _Node) -> None:
@@ -305,9 +322,10 @@ class LayerBuilder:
             file = nodes[root]
             members = sorted([root, *links], key=paths.sort_key)
             leader = members[0]
-            final[leader] = _Node(leader, FILE, file.mode, file.origin, file.source)
+            mode = file.file_mode()
+            final[leader] = _Node(leader, FILE, mode, file.origin, file.source)
             for path in members[1:]:
-                final[path] = _Node(path, HARDLINK, file.mode, nodes[path].origin, target=leader)
+                final[path] = _Node(path, HARDLINK, mode, nodes[path].origin, target=leader)
         return [final[path] for path in sorted(final, key=paths.sort_key)]
 
     @staticmethod
@@ -339,8 +357,9 @@ class LayerBuilder:
         for node in self._resolve():
             if node.kind == FILE:
                 assert node.source is not None
-                result.append(Entry(node.path, FILE, node.mode, node.source.size, node.source.sha256()))
+                result.append(Entry(node.path, FILE, node.file_mode(), node.source.size, node.source.sha256()))
             else:
+                assert node.mode is not None
                 result.append(Entry(node.path, node.kind, node.mode, target=node.target))
         return result
 
@@ -379,16 +398,26 @@ class LayerBuilder:
     def _write_node(self, writer: ChunkWriter, node: _Node) -> None:
         name = node.path.encode("utf-8")
         size = 0
+        data = None
+        mode = node.mode
         if node.kind == DIR:
             name += b"/"
         elif node.kind == FILE:
             assert node.source is not None
             size = node.source.size
+            if mode is None:
+                # A small file is read whole anyway: its mode comes from the same read.
+                data = node.source.small_bytes()
+                mode = node.file_mode() if data is None else modes.from_content(data, node.source.read_at)
+        assert mode is not None
         writer.write(tar_format.entry_header(
-            name, _TYPEFLAGS[node.kind], mode=node.mode, mtime=self._mtime, size=size,
+            name, _TYPEFLAGS[node.kind], mode=mode, mtime=self._mtime, size=size,
             linkname=node.target.encode("utf-8"), uname=self._uname, gname=self._gname,
         ))
         if node.kind == FILE:
             assert node.source is not None
-            node.source.copy_into(writer)
+            if data is None:
+                node.source.copy_into(writer)
+            else:
+                writer.write(data)
             writer.write(tar_format.padding(size))

@@ -56,6 +56,14 @@ class Source:
         with self.open() as readinto:
             writer.copy_from(readinto, self.size, self.describe())
 
+    def small_bytes(self) -> Optional[bytes]:
+        """All the bytes if the source is small enough to be read in one go, else None."""
+        return None
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        """Up to `size` bytes at `offset` (fewer at the end): what the content rule of modes reads."""
+        raise NotImplementedError
+
     def sha256(self) -> str:
         """Hex digest of the bytes, computed once (duplicate checks and listings only)."""
         if self._sha256 is None:
@@ -75,12 +83,17 @@ class FileSource(Source):
         return f"file {self.path!r}"
 
     def copy_into(self, writer: ChunkWriter) -> None:
+        data = self.small_bytes()
+        if data is not None:
+            writer.write(data)
+        elif hasattr(writer, "copy_file"):
+            self._copy_file_into(writer)
+        else:
+            super().copy_into(writer)
+
+    def small_bytes(self) -> Optional[bytes]:
         if self.size > _SMALL_FILE:
-            if hasattr(writer, "copy_file"):
-                self._copy_file_into(writer)
-            else:
-                super().copy_into(writer)
-            return
+            return None
         # Small files (most of a typical tree) in three system calls: the per-file cost, not the
         # bytes, is what limits a layer of many small files. Reading one byte more than expected
         # tells in the same call whether the file changed size.
@@ -101,7 +114,16 @@ class FileSource(Source):
                 f"input file {self.path!r} changed after it was added to the layer "
                 f"(expected a regular file of {self.size} bytes, read {len(data)})"
             )
-        writer.write(data)
+        return data
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        fd = self._open_fd()
+        try:
+            return os.pread(fd, max(0, min(size, self.size - offset)), offset)
+        except OSError as e:
+            raise UserError(f"cannot read input file {self.path!r}: {e.strerror}") from None
+        finally:
+            os.close(fd)
 
     def _open_fd(self) -> int:
         # O_NONBLOCK keeps a file that was replaced by a FIFO from hanging the read.
@@ -168,6 +190,12 @@ class BytesSource(Source):
     def copy_into(self, writer: ChunkWriter) -> None:
         writer.write(self.data)
 
+    def small_bytes(self) -> Optional[bytes]:
+        return self.data
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        return self.data[offset : offset + size]
+
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
@@ -188,3 +216,8 @@ class SpanSource(Source):
     def open(self) -> Iterator[ReadInto]:
         _reporting(self.file.seek, self.what)(self.offset)
         yield _reporting(self.file.readinto, self.what)  # type: ignore[attr-defined]
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        count = max(0, min(size, self.size - offset))
+        _reporting(self.file.seek, self.what)(self.offset + offset)
+        return _reporting(self.file.read, self.what)(count)

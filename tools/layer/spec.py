@@ -6,10 +6,13 @@
                  {"path": "a/b", "type": "hardlink", "target": "a/c"},
                  {"path": "opt/tree", "type": "tree", "src": "some/dir", "follow_symlinks": true},
                  {"path": "", "type": "tar", "src": "data.tar.xz"}],
+     "mode_records": ["external/python_interpreter/deb_tree.modes"],
      "uname": "", "gname": ""}
 
 "src" paths are relative to the working directory (Bazel's execroot), not to the
-spec file. "mode" is an optional octal string for "file" and "dir" entries.
+spec file. "mode" is an optional octal string for "file" and "dir" entries; a file
+without one takes its mode from a mode record covering its "src", else from its
+content (tools.layer.modes).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ _FIELDS = {
     "tree": ({"path", "type", "src"}, {"follow_symlinks"}),
     "tar": ({"path", "type", "src"}, set()),
 }
-_TOP_LEVEL = {"entries", "uname", "gname"}
+_TOP_LEVEL = {"entries", "mode_records", "uname", "gname"}
 _BOOLEAN_FIELDS = {"follow_symlinks"}
 _OCTAL = re.compile(r"[0-7]{1,5}")
 
@@ -53,6 +56,9 @@ def load(spec_path: str) -> dict[str, Any]:
     for key in ("uname", "gname"):
         if not isinstance(spec.get(key, ""), str):
             raise UserError(f"{spec_path}: field {key!r} must be a string")
+    records = spec.get("mode_records", [])
+    if not isinstance(records, list) or not all(isinstance(r, str) and r for r in records):
+        raise UserError(f"{spec_path}: field \"mode_records\" must be a list of paths of mode records")
     for index, entry in enumerate(spec["entries"]):
         _check_entry(spec_path, index, entry)
     return spec
@@ -86,6 +92,11 @@ def _mode(entry: dict[str, Any]) -> Optional[int]:
 
 def apply(spec: dict[str, Any], builder: LayerBuilder, spec_path: str) -> None:
     """Adds the spec's entries to `builder`; errors name the spec file and entry."""
+    for record in spec.get("mode_records", []):
+        try:
+            builder.add_mode_record(record)
+        except UserError as e:
+            raise UserError(f"{spec_path}: mode_records: {e}") from None
     for index, entry in enumerate(spec["entries"]):
         kind, path = entry["type"], entry["path"]
         try:

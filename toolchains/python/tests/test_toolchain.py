@@ -30,3 +30,14 @@ def test_locked_requirements_import():
     import zstandard
 
     assert zstandard.ZstdDecompressor().decompress(zstandard.ZstdCompressor().compress(b"x")) == b"x"
+
+
+def test_package_symlinks_are_kept_and_resolve_inside_the_tree():
+    """Debian's python3.11 links sitecustomize.py to /etc/python3.11/: the tree keeps it, repointed."""
+    import sysconfig
+
+    link = os.path.join(sysconfig.get_paths()["stdlib"], "sitecustomize.py")
+    tree = os.path.realpath(os.path.join(os.path.dirname(os.path.realpath(sys.executable)), "..", ".."))
+    assert os.path.isfile(link), link
+    assert os.path.realpath(link).startswith(tree + os.sep), os.path.realpath(link)
+    assert os.path.realpath(link).endswith("/etc/python3.11/sitecustomize.py")

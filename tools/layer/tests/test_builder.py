@@ -114,14 +114,14 @@ def test_directories_have_trailing_slash_and_no_root_entry():
 # Modes, owners, times -------------------------------------------------------------------------------
 
 
-def test_modes_are_normalized_unless_given(tmp_path):
+def test_modes_are_declared_or_follow_content_never_permission_bits(tmp_path):
     builder = LayerBuilder()
-    builder.add_file("exec_owner", _write(tmp_path / "a", b"a", 0o700))
-    builder.add_file("exec_other", _write(tmp_path / "b", b"b", 0o601))
+    builder.add_file("exec_bits_data", _write(tmp_path / "a", b"a", 0o700))
+    builder.add_file("setuid_bits_data", _write(tmp_path / "d", b"d", 0o4755))
+    builder.add_file("script_without_bits", _write(tmp_path / "s", b"#!/bin/sh\necho\n", 0o600))
     builder.add_file("plain", _write(tmp_path / "c", b"c", 0o600))
-    builder.add_file("setuid_source", _write(tmp_path / "d", b"d", 0o4755))
     builder.add_file("setuid_explicit", tmp_path / "c", mode=0o4755)
-    builder.add_file("explicit_plain", tmp_path / "a", mode=0o600)
+    builder.add_file("explicit_plain", tmp_path / "s", mode=0o600)
     builder.add_bytes("bytes", b"")
     builder.add_bytes("bytes_sticky", b"", mode=0o1777)
     builder.add_symlink("link", "plain")
@@ -129,9 +129,13 @@ def test_modes_are_normalized_unless_given(tmp_path):
     builder.add_directory("dir_given", mode=0o2750)
     modes = {e.path: e.mode for e in builder.entries()}
     assert modes == {
-        "exec_owner": 0o755, "exec_other": 0o755, "plain": 0o644, "setuid_source": 0o755,
+        "exec_bits_data": 0o644, "setuid_bits_data": 0o644, "script_without_bits": 0o755, "plain": 0o644,
         "setuid_explicit": 0o4755, "explicit_plain": 0o600, "bytes": 0o644, "bytes_sticky": 0o1777,
         "link": 0o777, "dir_default": 0o755, "dir_given": 0o2750,
+    }
+    data, _ = layer_bytes(builder)
+    assert {m.name: m.mode for m in read_tar(data) if m.isreg()} == {
+        path: mode for path, mode in modes.items() if path not in ("link", "dir_default", "dir_given")
     }
     with pytest.raises(UserError, match="mode"):
         builder.add_bytes("x", b"", mode=0o10000)
@@ -219,7 +223,7 @@ def test_file_used_as_parent_directory_is_rejected():
 def test_hardlink_group_written_at_first_sorted_path(tmp_path):
     builder = LayerBuilder()
     builder.add_hardlink("m/a", "m/z")
-    builder.add_file("m/z", _write(tmp_path / "f", b"content", 0o755))
+    builder.add_file("m/z", _write(tmp_path / "f", b"content"), mode=0o755)
     builder.add_hardlink("m/k", "m/a")  # through another link
     assert _listing(builder) == [
         ("m", "dir", 0o755, ""),

@@ -1,0 +1,2 @@
+#!/bin/sh
+# An executable source file whose permission bits the probe reports (see BUILD.bazel).
