@@ -20,9 +20,9 @@ BUNDLE_PATH = "etc/ssl/certs/ca-certificates.crt"
 _CERT_DIR = "usr/share/ca-certificates/"
 
 
-def bundle_from_data_tar(data_tar: str, what: str) -> bytes:
-    """Concatenates the package's certificates; `data_tar` is the package's data member, read by
-    the layer writer's own tar reader (any compression it reads)."""
+def certificates_from_data_tar(data_tar: str, what: str) -> dict[str, bytes]:
+    """The package's `*.crt` files by path; `data_tar` is the package's data member, read by the
+    layer writer's own tar reader (any compression it reads)."""
     certificates: dict[str, bytes] = {}
     spool = tar_reader.Spool(os.path.dirname(os.path.abspath(data_tar)))
     try:
@@ -42,8 +42,13 @@ def bundle_from_data_tar(data_tar: str, what: str) -> bytes:
         spool.close()
     if not certificates:
         raise UserError(f"{what}: no certificates under /{_CERT_DIR}; is this really {PACKAGE}?")
+    return certificates
+
+
+def bundle(certificates: dict[str, bytes]) -> bytes:
+    """The certificates concatenated in path order, each ending in a newline."""
     parts = []
     for name in sorted(certificates):
-        data_bytes = certificates[name]
-        parts.append(data_bytes if data_bytes.endswith(b"\n") else data_bytes + b"\n")
+        data = certificates[name]
+        parts.append(data if data.endswith(b"\n") else data + b"\n")
     return b"".join(parts)

@@ -6,6 +6,9 @@ with the standard library; the data member is copied to a temporary file and
 handed to the project's one layer writer (`tools.layer.builder.LayerBuilder`),
 which normalizes owners, times and order and rejects hostile members.
 
+Maintainer scripts are not run; the few effects images need (the CA bundle, the Java trust
+store, the JRE's alternatives) are made from the packages' data by `postinst.py`.
+
 Per package the layer also gets `var/lib/dpkg/status.d/<package>`: the
 package's control paragraph (fields in their original order) with
 `Status: install ok installed` right after `Package:` - the position dpkg
@@ -30,7 +33,7 @@ import tempfile
 from typing import BinaryIO, Iterator, Sequence
 
 from tools.common.errors import UserError
-from tools.debian import ca_bundle
+from tools.debian import postinst
 from tools.debian.control import parse_paragraphs
 from tools.layer.builder import LayerBuilder
 from tools.layer.descriptor import LayerDescriptor
@@ -117,6 +120,7 @@ class DebInfo:
     control: str  # the control file's text
     md5sums: bytes | None
     data_member: str
+    postinst: str | None = None  # the postinst maintainer script's text
 
 
 def _decompress_control(data: bytes, suffix: str, what: str) -> bytes:
@@ -133,28 +137,31 @@ def _decompress_control(data: bytes, suffix: str, what: str) -> bytes:
         raise UserError(f"{what} is not valid zstd: {e}") from None
 
 
-def _read_control_tar(data: bytes, what: str) -> tuple[str, bytes | None]:
+def _read_control_tar(data: bytes, what: str) -> tuple[str, bytes | None, str | None]:
     control = None
     md5sums = None
+    postinst = None
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*", encoding="utf-8", errors="surrogateescape") as tar:
             for info in tar:
                 name = info.name[2:] if info.name.startswith("./") else info.name
-                if name not in ("control", "md5sums"):
+                if name not in ("control", "md5sums", "postinst"):
                     continue
                 if not info.isreg():
                     raise UserError(f"{what}: {info.name!r} is not a regular file")
                 content = tar.extractfile(info).read()  # type: ignore[union-attr]
                 if name == "control":
                     control = content
-                else:
+                elif name == "md5sums":
                     md5sums = content
+                else:
+                    postinst = content.decode("utf-8", errors="replace")
     except (tarfile.TarError, EOFError, OSError) as e:
         raise UserError(f"{what} is not a valid tar archive: {e}") from None
     if control is None:
         raise UserError(f"{what} has no control file")
     try:
-        return control.decode("utf-8"), md5sums
+        return control.decode("utf-8"), md5sums, postinst
     except UnicodeDecodeError:
         raise UserError(f"{what}: control file is not UTF-8") from None
 
@@ -163,6 +170,7 @@ def read_deb(path: str, data_dest: str | None) -> DebInfo:
     """Reads a .deb's control data; copies its data.tar member to `data_dest` (if given)."""
     control_text: str | None = None
     md5sums: bytes | None = None
+    postinst_text: str | None = None
     data_member: str | None = None
     try:
         f = open(path, "rb")
@@ -182,7 +190,7 @@ def read_deb(path: str, data_dest: str | None) -> DebInfo:
                     raise UserError(f"{path}: {member.name} is implausibly large ({member.size} bytes)")
                 what = f"{path}: {member.name}"
                 raw = _decompress_control(reader.read(member.size), suffix, what)
-                control_text, md5sums = _read_control_tar(raw, what)
+                control_text, md5sums, postinst_text = _read_control_tar(raw, what)
             elif member.name.startswith("data.tar"):
                 suffix = member.name[len("data.tar"):]
                 if suffix not in _DATA_SUFFIXES or data_member is not None:
@@ -205,7 +213,7 @@ def read_deb(path: str, data_dest: str | None) -> DebInfo:
         if not fields.get(field):
             raise UserError(f"{path}: control file has no {field.capitalize()} field")
     return DebInfo(path, fields["package"], fields["version"], fields["architecture"], control_text, md5sums,
-                   data_member)
+                   data_member, postinst_text)
 
 
 def status_record(control: str) -> bytes:
@@ -259,10 +267,15 @@ def repack(
                 message = str(e).replace(f"tar {data_path!r}", f"{info.data_member}")
                 raise UserError(f"{info.path}: {message}") from None
             builder.add_bytes(f"{STATUS_DIR}/{info.package}", status_record(info.control), mode=0o644)
-            if info.package == ca_bundle.PACKAGE:
-                builder.add_bytes(ca_bundle.BUNDLE_PATH, ca_bundle.bundle_from_data_tar(data_path, info.path), mode=0o644)
             if md5sums and info.md5sums is not None:
                 builder.add_bytes(f"{STATUS_DIR}/{info.package}.md5sums", info.md5sums, mode=0o644)
+        packages = [postinst.Package(info.package, info.path, data_path, info.postinst) for info, data_path in infos]
+        for effect in postinst.effects(packages):
+            if effect.symlink is not None:
+                builder.add_symlink(effect.path, effect.symlink)
+            else:
+                assert effect.data is not None
+                builder.add_bytes(effect.path, effect.data, mode=0o644)
         try:
             return builder.write(out, compression=compression, level=level, threads=threads)
         except UserError as e:

@@ -23,7 +23,7 @@ def py_pytest(name, srcs, deps = [], args = [], **kwargs):
         **kwargs
     )
 
-def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {}, size = "small", visibility = None):
+def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {}, per_test_data = {}, per_test_env = {}, size = "small", visibility = None):
     """One py_pytest per `test_*.py` of the package, over a `<name>` library of all its modules.
 
     Every module of the test package (helpers, fixtures and the tests themselves, some of which
@@ -35,6 +35,8 @@ def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {},
       data: runtime files of every test.
       env: environment of every test.
       per_test_tags: {"test_x.py": [tags]} for tests that need them (e.g. "no-sandbox").
+      per_test_data: {"test_x.py": [labels]}: runtime files only that test needs (a JDK, say).
+      per_test_env: {"test_x.py": {name: value}}: environment only that test needs.
       size: test size of every test.
       visibility: of the library (other test packages may reuse its fixtures).
     """
@@ -50,8 +52,8 @@ def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {},
             name = src[:-len(".py")],
             size = size,
             srcs = [src],
-            data = data,
-            env = env,
+            data = data + per_test_data.get(src, []),
+            env = dict(env, **per_test_env.get(src, {})),
             tags = per_test_tags.get(src, []),
             deps = [":" + name],
         )
