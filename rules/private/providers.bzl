@@ -22,8 +22,9 @@ SpringBootJarInfo = provider(
     fields = {
         "jar": "File: the executable jar.",
         "start_class": "string: its Start-Class.",
-        "lib_jars": "depset of File: the jars copied into BOOT-INF/lib/, in the Java classpath order " +
-                    "(the jar itself lists them by name unless deps_use_starlark_order is set).",
+        "lib_jars": "depset of File: the runtime jars given to BOOT-INF/lib/, in the Java classpath order " +
+                    "(the jar itself lists them by name unless deps_use_starlark_order is set; starter and " +
+                    "annotation-processor jars among them are left out of it).",
         "lib_names": "list of string: their file names in BOOT-INF/lib/, in the same order.",
     },
 )

@@ -119,7 +119,9 @@ spring_boot_jar = rule(
 
 The jar holds the loader's classes (from `boot_loader`) at its root, the `java_library`'s own
 jar unpacked under `BOOT-INF/classes/`, every jar of its runtime closure (plus `deps`, minus
-`deps_exclude`) stored uncompressed and byte-identical under `BOOT-INF/lib/`,
+`deps_exclude`) stored uncompressed and byte-identical under `BOOT-INF/lib/` (except jars whose
+manifest says `Spring-Boot-Jar-Type: dependencies-starter` or `annotation-processor`, which
+Spring Boot's own packaging leaves out too),
 `BOOT-INF/classpath.idx`, `BOOT-INF/layers.idx`, `META-INF/MANIFEST.MF` (Main-Class: the launcher,
 Start-Class, Spring-Boot-Version/-Classes/-Lib/-Classpath-Index/-Layers-Index; no Build-Jdk, user
 or time) and `build-data.properties` (`build.target` and `main.class` only).

@@ -7,6 +7,7 @@ without writing anything; `write()` turns a plan into bytes. The layout is Sprin
     org/springframework/boot/loader/...   the loader's classes (and META-INF/services/) at the root
     BOOT-INF/classes/...                  the application jar's entries (its manifest dropped)
     BOOT-INF/lib/<name>.jar               every runtime jar, stored, byte-identical to its input
+                                          (not starters' empty jars nor annotation processors)
     BOOT-INF/classpath.idx, layers.idx    Spring Boot's indexes
     build-data.properties                 build.target and main.class, nothing else
 
@@ -38,6 +39,9 @@ CLASSPATH_INDEX = "BOOT-INF/classpath.idx"
 LAYERS_INDEX = "BOOT-INF/layers.idx"
 BUILD_DATA = "build-data.properties"
 LIB_ORDERS = ("sorted", "classpath")
+# Jars that mark themselves as not for run time (the starters' empty dependency jars, annotation
+# processors); Spring Boot's own packaging leaves them out of BOOT-INF/lib/, and so do we.
+SKIPPED_JAR_TYPES = frozenset({"dependencies-starter", "annotation-processor"})
 
 _CLASS_NAME = re.compile(r"[^\W\d][\w$]*(\.[^\W\d][\w$]*)*")
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]*")
@@ -100,6 +104,11 @@ def plan(spec: BootJarSpec) -> Iterator[Plan]:
         loader = stack.enter_context(InputJar(spec.loader, "the loader jar"))
         apps = [stack.enter_context(InputJar(path, "the application jar")) for path in spec.classes]
         libs = [stack.enter_context(InputJar(lib.path, f"{LIB_DIR}{lib.name}")) for lib in spec.libs]
+        _check_banned(spec)
+        kept = [(lib, jar) for lib, jar in zip(spec.libs, libs)
+                if jar.manifest_attribute("Spring-Boot-Jar-Type") not in SKIPPED_JAR_TYPES]
+        spec = dataclasses.replace(spec, libs=tuple(lib for lib, _ in kept))
+        libs = [jar for _, jar in kept]
         version = spec.spring_boot_version or loader.manifest_attribute("Implementation-Version")
         if not version or not _VERSION.fullmatch(version):
             raise UserError(f"the loader jar {spec.loader} has no usable Implementation-Version "
@@ -214,11 +223,17 @@ def _add(files: dict[str, Entry], entry: Entry) -> None:
     files[entry.name] = entry
 
 
-def _run_checks(spec: BootJarSpec, apps: Sequence[InputJar], libs: Sequence[InputJar]) -> None:
-    target = spec.build_target or "spring_boot_jar"
+def _check_banned(spec: BootJarSpec) -> None:
     hits = checks.find_banned([lib.name for lib in spec.libs], spec.banned)
     if hits:
-        raise UserError(checks.banned_message(target, hits, {lib.name: lib.path for lib in spec.libs}))
+        raise UserError(checks.banned_message(_target(spec), hits, {lib.name: lib.path for lib in spec.libs}))
+
+
+def _target(spec: BootJarSpec) -> str:
+    return spec.build_target or "spring_boot_jar"
+
+
+def _run_checks(spec: BootJarSpec, apps: Sequence[InputJar], libs: Sequence[InputJar]) -> None:
     if not spec.dupe_check:
         return
     sources = [checks.ClassSource(f"{CLASSES_DIR} ({jar.path})", jar) for jar in apps]
@@ -228,7 +243,7 @@ def _run_checks(spec: BootJarSpec, apps: Sequence[InputJar], libs: Sequence[Inpu
             sources.append(checks.ClassSource(f"{LIB_DIR}{lib.name} ({lib.path})", jar))
     conflicts = checks.find_conflicts(sources)
     if conflicts:
-        raise UserError(checks.conflicts_message(target, conflicts))
+        raise UserError(checks.conflicts_message(_target(spec), conflicts))
 
 
 def _check_start_class(spec: BootJarSpec, apps: Sequence[InputJar], libs: Sequence[InputJar]) -> None:

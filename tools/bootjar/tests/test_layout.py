@@ -193,3 +193,17 @@ def test_readable_by_zipfile_and_jarfile_style_readers(tmp_path, inputs):
         nested = zf.read("BOOT-INF/lib/jcommander-1.82.jar")
     with zipfile.ZipFile(io.BytesIO(nested)) as inner:
         assert inner.testzip() is None
+
+
+def test_starter_and_annotation_processor_jars_are_left_out(tmp_path, inputs):
+    spec = inputs.spec()
+    for name, jar_type in (("spring-boot-starter-web-3.5.7.jar", "dependencies-starter"),
+                           ("spring-boot-configuration-processor-3.5.7.jar", "annotation-processor")):
+        jar = write_jar(tmp_path / "in" / "m2" / name, {"META-INF/LICENSE.txt": b"Apache\n"},
+                        manifest=f"Manifest-Version: 1.0\r\nSpring-Boot-Jar-Type: {jar_type}\r\n\r\n")
+        spec["libs"].append({"name": name, "path": str(jar.path)})
+    jar = build(tmp_path, spec)
+    libs = [n for n in _names(jar) if n.startswith("BOOT-INF/lib/") and n.endswith(".jar")]
+    assert libs == ["BOOT-INF/lib/jcommander-1.82.jar", "BOOT-INF/lib/libhelper.jar",
+                    "BOOT-INF/lib/spring-core-6.2.12.jar"]
+    assert _read(jar, "BOOT-INF/classpath.idx").decode().splitlines() == [f'- "{n}"' for n in libs]
