@@ -46,7 +46,7 @@ class Conflict:
 
 def _is_checked_class(name: str) -> bool:
     # module-info.class is per jar by design: every modular jar has its own.
-    return name.endswith(".class") and os.path.basename(name) != "module-info.class"
+    return name.endswith(".class") and name != "module-info.class" and not name.endswith("/module-info.class")
 
 
 def find_conflicts(sources: Sequence[ClassSource]) -> list[Conflict]:

@@ -138,3 +138,22 @@ def test_spec_written_by_hand_with_relative_paths(tmp_path, inputs):
     result = run_tool([f"--spec={spec}", "--output=rel.jar"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "rel.jar").is_file()
+
+
+def test_an_unsupported_compression_method_is_named(tmp_path, inputs):
+    app = tmp_path / "bzip2.jar"
+    with zipfile.ZipFile(app, "w") as zf:
+        zf.writestr("com/example/App.class", class_bytes("App"), compress_type=zipfile.ZIP_BZIP2)
+    line = fail(tmp_path, inputs.spec(classes=[str(app)]))
+    assert "compression method 12 is not supported (only stored and deflated)" in line
+
+
+def test_zip64_inputs_are_read(tmp_path, inputs):
+    # More than 65,535 entries: zipfile writes a zip64 end of central directory record.
+    big = tmp_path / "many.jar"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_STORED) as zf:
+        for i in range(70_000):
+            zf.writestr(f"m/R{i}.txt", b"")
+        zf.writestr("com/beust/jcommander/C0.class", b"\xca\xfe other bytes")
+    line = fail(tmp_path, inputs.spec(libs=inputs.spec()["libs"] + [{"name": "many.jar", "path": str(big)}]))
+    assert "duplicate class com.beust.jcommander.C0 with different bytes" in line and "many.jar" in line
