@@ -109,6 +109,8 @@ def plan(spec: BootJarSpec) -> Iterator[Plan]:
                 if jar.manifest_attribute("Spring-Boot-Jar-Type") not in SKIPPED_JAR_TYPES]
         spec = dataclasses.replace(spec, libs=tuple(lib for lib, _ in kept))
         libs = [jar for _, jar in kept]
+        for jar in libs:
+            jar.close()  # reading the manifest opened it; a few reads may reopen it, not hundreds
         version = spec.spring_boot_version or loader.manifest_attribute("Implementation-Version")
         if not version or not _VERSION.fullmatch(version):
             raise UserError(f"the loader jar {spec.loader} has no usable Implementation-Version "
@@ -161,10 +163,11 @@ def _check_spec(spec: BootJarSpec) -> None:
     if spec.lib_order not in LIB_ORDERS:
         raise UserError(f"lib order {spec.lib_order!r} must be one of {', '.join(LIB_ORDERS)}")
     if not spec.classes:
-        raise UserError("no application jar: give the java_library's output jar (--classes)")
+        raise UserError("no application jar: the spec's \"classes\" must name the java_library's output jar")
     seen: dict[str, str] = {}
     for lib in spec.libs:
-        if not lib.name.endswith(".jar") or "/" in lib.name or lib.name in (".jar", "") or "\0" in lib.name:
+        if (not lib.name.endswith(".jar") or lib.name == ".jar" or any(c in lib.name for c in '/\\"')
+                or not lib.name.isprintable()):
             raise UserError(f"BOOT-INF/lib name {lib.name!r} (for {lib.path}) must be a plain file name ending in .jar")
         if lib.name in seen:
             raise UserError(f"two jars would both be {LIB_DIR}{lib.name}: {seen[lib.name]} and {lib.path}; "

@@ -105,6 +105,9 @@ def test_lib_name_problems(tmp_path, inputs):
         tmp_path, inputs.spec(libs=[{"name": "a/b.jar", "path": lib}]))
     assert "must be a plain file name ending in .jar" in fail(
         tmp_path, inputs.spec(libs=[{"name": "b.zip", "path": lib}]))
+    for name in ('a"b.jar', "a\nb.jar", "a\\b.jar"):
+        assert "must be a plain file name ending in .jar" in fail(
+            tmp_path, inputs.spec(libs=[{"name": name, "path": lib}]))
     line = fail(tmp_path, inputs.spec(libs=[{"name": "b.jar", "path": lib}, {"name": "b.jar", "path": "other"}]))
     assert f"two jars would both be BOOT-INF/lib/b.jar: {lib} and other" in line
 
