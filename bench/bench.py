@@ -1,6 +1,6 @@
-"""Benchmarks of the layer writer, Debian repack, image assembler and Bazel builds (issue 7).
+"""Benchmarks of the layer writer, Debian repack, image assembler, boot jar writer and Bazel builds.
 
-    ./bench/run.sh [--only layers,parallel,repack,assembly,bazel] [--repeat N]
+    ./bench/run.sh [--only layers,parallel,repack,assembly,bootjar,bazel] [--repeat N]
 
 Runs inside the build environment (bench/run.sh gets there). Prints one table row per
 measurement or target check, writes bench/results/<UTC timestamp>.json and latest.json.
@@ -18,7 +18,7 @@ import time
 import traceback
 from typing import Any, Callable, Sequence
 
-from bench import assembly, bazel_builds, facts, layers, parallel, repack, report
+from bench import assembly, bazel_builds, bootjar, facts, layers, parallel, repack, report
 from bench.common import Context, Row, ToolFailed, error_row, log
 from bench.datagen import remove_stale_partials
 from bench.measure import run_checked
@@ -28,10 +28,12 @@ SECTIONS: dict[str, Callable[[Context], list[Row]]] = {
     "parallel": parallel.run,
     "repack": repack.run,
     "assembly": assembly.run,
+    "bootjar": bootjar.run,
     "bazel": bazel_builds.run,  # last: its `bazel clean` removes the tools the others run
 }
-NEEDS_TOOLS = {"layers", "parallel", "repack", "assembly"}
-TOOL_TARGETS = ("//tools/layer:layer_writer", "//tools/debian:deb_repack", "//tools/image:image_assembler")
+NEEDS_TOOLS = {"layers", "parallel", "repack", "assembly", "bootjar"}
+TOOL_TARGETS = ("//tools/layer:layer_writer", "//tools/debian:deb_repack", "//tools/image:image_assembler",
+                "//tools/bootjar:spring_boot_jar")
 INSIDE_MARKER = "/etc/reproimage-buildenv"
 DEFAULT_CACHE = "/var/tmp/reproimage-bench"
 

@@ -2,7 +2,8 @@
 
 Rules and macros here are thin; their implementations live in `rules/private/`. Every byte of a
 layer is written by one tool (`tools/layer`), every image by one other (`tools/image`), so the
-determinism rules live in exactly two places.
+determinism rules live in exactly two places; a Spring Boot jar, an input to a layer, is written
+by a third (`tools/bootjar`).
 """
 
 load("//rules/private:deb_layer.bzl", _deb_layer = "deb_layer")
@@ -10,8 +11,14 @@ load("//rules/private:image_hashes.bzl", "image_hashes_rule")
 load("//rules/private:image_layer.bzl", _image_layer = "image_layer")
 load("//rules/private:image_publish.bzl", _image_publish = "image_publish")
 load("//rules/private:oci_image.bzl", _oci_image = "oci_image")
-load("//rules/private:providers.bzl", _LayerInfo = "LayerInfo", _OciImageInfo = "OciImageInfo")
+load(
+    "//rules/private:providers.bzl",
+    _LayerInfo = "LayerInfo",
+    _OciImageInfo = "OciImageInfo",
+    _SpringBootJarInfo = "SpringBootJarInfo",
+)
 load("//rules/private:py_image.bzl", _py_image = "py_image", _py_image_layers = "py_image_layers")
+load("//rules/private:spring_boot_jar.bzl", _spring_boot_jar = "spring_boot_jar")
 
 LayerInfo = _LayerInfo
 deb_layer = _deb_layer
@@ -21,6 +28,8 @@ image_publish = _image_publish
 oci_image = _oci_image
 py_image = _py_image
 py_image_layers = _py_image_layers
+SpringBootJarInfo = _SpringBootJarInfo
+spring_boot_jar = _spring_boot_jar
 
 def image_hashes(name, images, **kwargs):
     """The release manifest: `<name>.json` mapping each image's name to its digest.

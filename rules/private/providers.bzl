@@ -16,3 +16,15 @@ OciImageInfo = provider(
         "tag": "string: the ref name annotation of the layout's manifest.",
     },
 )
+
+SpringBootJarInfo = provider(
+    doc = "A Spring Boot executable jar written by spring_boot_jar.",
+    fields = {
+        "jar": "File: the executable jar.",
+        "start_class": "string: its Start-Class.",
+        "lib_jars": "depset of File: the runtime jars given to BOOT-INF/lib/, in the Java classpath order " +
+                    "(the jar itself lists them by name unless deps_use_starlark_order is set; starter and " +
+                    "annotation-processor jars among them are left out of it).",
+        "lib_names": "list of string: their file names in BOOT-INF/lib/, in the same order.",
+    },
+)
