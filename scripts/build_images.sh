@@ -6,6 +6,7 @@
 # service, sorted. Those digests are what a verifier re-derives and a TEE attests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/format.sh
 started=$SECONDS
 ./scripts/buildenv/run.sh sh -c '
   set -e
@@ -19,5 +20,4 @@ for name, digest in sorted(json.load(open(sys.argv[1])).items()):
     echo "(no service images defined yet: built //...)" >&2
   fi
 ' build_images "$@"
-elapsed=$((SECONDS - started))
-printf 'build_images.sh: finished in %dm%02ds\n' $((elapsed / 60)) $((elapsed % 60)) >&2
+echo "build_images.sh: finished in $(human_duration $((SECONDS - started)))" >&2

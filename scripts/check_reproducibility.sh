@@ -14,6 +14,8 @@ if [[ ! -f /etc/reproimage-buildenv ]]; then
   exec "$project/scripts/buildenv/run.sh" ./scripts/check_reproducibility.sh "$@"
 fi
 
+. "$project/scripts/format.sh"
+
 only="" keep=0
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -214,5 +216,5 @@ print(f"{cells - bad} passed, {bad + len(failed_builds) * len(images)} failed, {
 sys.exit(1 if bad or failed_builds else 0)
 PY
 status=$?
-echo "check_reproducibility.sh: finished in $(((SECONDS - started) / 60))m$(((SECONDS - started) % 60))s" >&2
+echo "check_reproducibility.sh: finished in $(human_duration $((SECONDS - started)))" >&2
 exit $status

@@ -18,11 +18,11 @@ import gzip
 import hashlib
 import lzma
 import os
-import re
 import sys
 import tempfile
 from typing import Callable, Sequence
 
+from tools.common.digest import is_sha256_hex
 from tools.common.errors import UserError
 from tools.debian import fetch
 from tools.debian.cache import ContentCache
@@ -34,7 +34,6 @@ DEFAULT_SNAPSHOT_URL = "https://snapshot.debian.org/archive/"
 DEFAULT_MIRRORS = ("https://deb.debian.org/",)
 # Preference order for the index file: smallest download first.
 _INDEX_VARIANTS = (("Packages.xz", "xz"), ("Packages.gz", "gz"), ("Packages.bz2", "bz2"), ("Packages", None))
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _with_slash(url: str) -> str:
@@ -79,7 +78,7 @@ def parse_release(text: str, *, source: str) -> Release:
         parts = line.split()
         if not parts:
             continue
-        if len(parts) != 3 or not _HEX64.match(parts[0]) or not parts[1].isdigit():
+        if len(parts) != 3 or not is_sha256_hex(parts[0]) or not parts[1].isdigit():
             raise UserError(f"{source}: malformed SHA256 line {line.strip()!r}")
         files[parts[2]] = ReleaseFile(parts[2], parts[0], int(parts[1]))
     if not files:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import shutil
 
 from tools.common.atomic import atomic_binary_output
+from tools.common.digest import is_sha256_hex
 
-_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
 def default_cache_dir() -> str:
@@ -30,7 +29,7 @@ class ContentCache:
         self.directory = directory
 
     def _path(self, sha256: str) -> str:
-        assert self.directory is not None and _HEX.match(sha256), sha256
+        assert self.directory is not None and is_sha256_hex(sha256), sha256
         return os.path.join(self.directory, "sha256", sha256)
 
     def get(self, sha256: str, size: int | None) -> bytes | None:

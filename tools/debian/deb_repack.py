@@ -14,7 +14,7 @@ import contextlib
 import os
 from typing import Sequence
 
-from absl import app, flags
+from absl import flags
 
 from tools.common import atomic, canonical_json
 from tools.common.errors import UserError, run_cli
@@ -31,9 +31,7 @@ _THREADS = flags.DEFINE_integer("threads", None, "Compression threads; the outpu
 _MD5SUMS = flags.DEFINE_boolean("md5sums", True, "Also add var/lib/dpkg/status.d/<package>.md5sums.")
 
 
-def _main(argv: Sequence[str]) -> int:
-    if len(argv) > 1:
-        raise UserError(f"unexpected arguments {' '.join(argv[1:])!r}; pass packages with --deb")
+def main(argv: Sequence[str]) -> int:
     if not _DEB.value or not _OUTPUT.value:
         raise UserError("--deb and --output are required")
     output_dir = os.path.dirname(os.path.abspath(_OUTPUT.value))
@@ -60,9 +58,5 @@ def _main(argv: Sequence[str]) -> int:
     return 0
 
 
-def main() -> None:
-    app.run(lambda argv: run_cli(TOOL, _main, argv))
-
-
 if __name__ == "__main__":
-    main()
+    run_cli(TOOL, main)

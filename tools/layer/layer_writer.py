@@ -13,7 +13,7 @@ import contextlib
 import os
 from typing import Iterator, Sequence
 
-from absl import app, flags
+from absl import flags
 
 from tools.common import atomic, canonical_json
 from tools.common.errors import UserError, run_cli
@@ -56,9 +56,7 @@ def _check_outputs(*outputs: str | None) -> None:
             atomic.check_replaceable(path)
 
 
-def _main(argv: Sequence[str]) -> int:
-    if len(argv) > 1:
-        raise UserError(f"unexpected arguments {' '.join(argv[1:])!r}; every input goes through --spec")
+def main(argv: Sequence[str]) -> int:
     if not _SPEC.value or not _OUTPUT.value:
         raise UserError("--spec and --output are required")
     mtime = _mtime()
@@ -95,9 +93,5 @@ def _naming_spec(spec_path: str) -> Iterator[None]:
         raise UserError(f"{spec_path}: {e}") from None
 
 
-def main() -> None:
-    app.run(lambda argv: run_cli(TOOL, _main, argv))
-
-
 if __name__ == "__main__":
-    main()
+    run_cli(TOOL, main)

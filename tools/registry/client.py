@@ -7,13 +7,13 @@ against the one we computed, so a registry can never silently store something el
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import sys
 import time
 import urllib.parse
 from typing import Callable, Mapping
 
+from tools.common.digest import sha256_digest
 from tools.registry.auth import Authenticator
 from tools.registry.docker_config import Credentials
 from tools.registry.errors import AuthError, RegistryError, TransientError
@@ -254,7 +254,7 @@ class RegistryClient:
 
     def put_manifest(self, reference: str, data: bytes, media_type: str) -> str:
         """PUTs the manifest bytes unchanged; returns the digest, verified against the registry's."""
-        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        digest = sha256_digest(data)
         what = f"putting manifest {reference}"
         url = self._url(f"manifests/{urllib.parse.quote(reference, safe=':')}")
         response = self._retried_request("PUT", url, what, {"Content-Type": media_type}, BytesBody(data))
@@ -264,7 +264,7 @@ class RegistryClient:
             # Some registries omit the header; read the manifest back and hash what they serve.
             back = self._retried_request("GET", url, f"reading back manifest {reference}", {"Accept": media_type})
             self._check(back, (200,), f"reading back manifest {reference}")
-            reported = "sha256:" + hashlib.sha256(back.body).hexdigest()
+            reported = sha256_digest(back.body)
         if reported != digest:
             raise RegistryError(
                 f"registry reports digest {reported} for manifest {reference} but we sent {digest}: "

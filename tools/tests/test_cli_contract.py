@@ -1,0 +1,111 @@
+"""One CLI shape: every tool Bazel runs reports a bad flag and bad input in one line of one form.
+
+The tools run as Bazel built them (their py_binary launchers from this test's runfiles), each
+given an unknown flag, a flag value it must refuse, and input it cannot use.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from typing import Callable
+
+import pytest
+
+# tool name -> runfiles path of its launcher
+TOOLS = {
+    "layer_writer": "tools/layer/layer_writer",
+    "image_assembler": "tools/image/image_assembler",
+    "image_diff": "tools/image/image_diff",
+    "image_hashes": "tools/image/image_hashes",
+    "deb_lock": "tools/debian/deb_lock",
+    "deb_repack": "tools/debian/deb_repack",
+    "image_publish": "tools/registry/image_publish",
+    "update_expected": "e2e/update_expected",
+}
+
+# A flag value each tool must refuse before it runs (update_expected has no flags of its own).
+BAD_VALUES = {
+    "layer_writer": ["--compression=lz4"],
+    "image_assembler": ["--verify_digests=maybe"],
+    "image_diff": ["--os"],
+    "image_hashes": ["--image"],
+    "deb_lock": ["--timeout=soon"],
+    "deb_repack": ["--level=high"],
+    "image_publish": ["--max_attempts=0"],
+}
+
+
+def _bad_input(tool: str, tmp: str) -> tuple[list[str], dict[str, str]]:
+    """Arguments and extra environment that give `tool` input it cannot use."""
+    missing = os.path.join(tmp, "missing")
+    if tool == "layer_writer":
+        return [f"--spec={missing}.json", f"--output={tmp}/layer.tar.gz"], {}
+    if tool == "image_assembler":
+        return [f"--base={missing}", f"--output={tmp}/image"], {}
+    if tool == "image_diff":
+        return [missing, missing + "2"], {}
+    if tool == "image_hashes":
+        with open(os.path.join(tmp, "bad.digest"), "w") as f:
+            f.write("sha256:not-hex")
+        return [f"--image=app={tmp}/bad.digest", f"--output={tmp}/hashes.json"], {}
+    if tool == "deb_lock":
+        with open(os.path.join(tmp, "bad.toml"), "w") as f:
+            f.write("snapshot = \n")
+        return [f"--manifest={tmp}/bad.toml", f"--lock={tmp}/bad.lock.json"], {}
+    if tool == "deb_repack":
+        with open(os.path.join(tmp, "not.deb"), "wb") as f:
+            f.write(b"PK\x03\x04 a zip, not a deb")
+        return [f"--deb={tmp}/not.deb", f"--output={tmp}/layer.tar.gz"], {}
+    if tool == "image_publish":
+        return [f"--layout={missing}", "--repository=127.0.0.1:5000/app"], {}
+    if tool == "update_expected":
+        # It reads the release manifest from its working directory (the runfiles under bazel run).
+        with open(os.path.join(tmp, "image_hashes.json"), "w") as f:
+            f.write('{"app": ')
+        return [], {"BUILD_WORKSPACE_DIRECTORY": tmp, "REPRO_IMAGES": ""}
+    raise AssertionError(tool)
+
+
+def _run(tool: str, args: list[str], tmp: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    launcher = os.path.abspath(TOOLS[tool])
+    full_env = {"PATH": os.environ["PATH"], "RUNFILES_DIR": os.environ["TEST_SRCDIR"],
+                "HOME": os.environ.get("TEST_TMPDIR", tmp), **(env or {})}
+    return subprocess.run([launcher, *args], cwd=tmp, env=full_env, capture_output=True, text=True, timeout=120)
+
+
+def _assert_one_line_error(tool: str, result: subprocess.CompletedProcess, check: Callable[[str], bool]) -> None:
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert re.fullmatch(re.escape(tool) + r": error: [^\n]*\S\n", result.stderr), result.stderr
+    assert check(result.stderr), result.stderr
+
+
+@pytest.mark.parametrize("tool", sorted(TOOLS))
+def test_unknown_flag(tool, tmp_path):
+    result = _run(tool, ["--no_such_flag=1"], str(tmp_path))
+    _assert_one_line_error(tool, result, lambda err: "no_such_flag" in err and "--help" in err)
+
+
+@pytest.mark.parametrize("tool", sorted(BAD_VALUES))
+def test_bad_flag_value(tool, tmp_path):
+    flag = BAD_VALUES[tool][0].split("=")[0]
+    result = _run(tool, BAD_VALUES[tool], str(tmp_path))
+    _assert_one_line_error(tool, result, lambda err: flag in err)
+
+
+@pytest.mark.parametrize("tool", sorted(set(TOOLS) - {"image_diff"}))
+def test_stray_argument(tool, tmp_path):
+    result = _run(tool, ["stray"], str(tmp_path))
+    _assert_one_line_error(tool, result, lambda err: "unexpected arguments 'stray'" in err)
+
+
+@pytest.mark.parametrize("tool", sorted(TOOLS))
+def test_bad_input(tool, tmp_path):
+    args, env = _bad_input(tool, str(tmp_path))
+    before = sorted(os.listdir(tmp_path))
+    result = _run(tool, args, str(tmp_path), env)
+    # The message names the file at fault.
+    _assert_one_line_error(tool, result, lambda err: str(tmp_path) in err or "image_hashes.json" in err)
+    assert sorted(os.listdir(tmp_path)) == before  # no output, not even a half-written one
