@@ -16,9 +16,10 @@ import dataclasses
 import json
 from typing import IO
 
+from tools.common import oci
 from tools.common.errors import UserError
 from tools.image import explain as explain_mod
-from tools.image import layer_diff, oci
+from tools.image import layer_diff
 from tools.image.json_diff import diff_json
 
 FORMAT = "reproimage image description"

@@ -10,8 +10,9 @@ import dataclasses
 import os
 from typing import Any
 
+from tools.common import oci
 from tools.common.errors import UserError
-from tools.image import layer_diff, oci
+from tools.image import layer_diff
 from tools.image.json_diff import ValueDiff, diff_json
 
 _MAX_CONFIG_LINES = 20

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tools.common import oci
 from tools.common.errors import UserError
-from tools.image import assembler, blobs, oci
+from tools.image import assembler, blobs
 from tools.image.spec import EPOCH, ImageSpec
 from tools.image.tests.fixtures import (
     Entry, build_image, merge_into_index, sha256, write_blob, write_layer, write_layout_by_hand)
