@@ -31,7 +31,6 @@ from tools.debian.manifest import Manifest
 from tools.debian.signature import check_keyring, verify_clearsigned
 
 DEFAULT_SNAPSHOT_URL = "https://snapshot.debian.org/archive/"
-DEFAULT_MIRRORS = ("https://deb.debian.org/",)
 # Preference order for the index file: smallest download first.
 _INDEX_VARIANTS = (("Packages.xz", "xz"), ("Packages.gz", "gz"), ("Packages.bz2", "bz2"), ("Packages", None))
 
@@ -61,7 +60,6 @@ class ReleaseFile:
 class Release:
     suite: str | None
     codename: str | None
-    date: str | None
     valid_until: datetime.datetime | None
     acquire_by_hash: bool
     files: dict[str, ReleaseFile]
@@ -94,7 +92,6 @@ def parse_release(text: str, *, source: str) -> Release:
     return Release(
         suite=fields.get("suite"),
         codename=fields.get("codename"),
-        date=fields.get("date"),
         valid_until=valid_until,
         acquire_by_hash=fields.get("acquire-by-hash", "").strip().lower() == "yes",
         files=files,
@@ -111,7 +108,6 @@ class IndexEntry:
     fields: dict[str, str] = dataclasses.field(compare=False, hash=False, repr=False)
     archive: str = ""
     suite: str = ""
-    component: str = ""
     # Position of (archive, suite, component) in the manifest: breaks ties
     # between byte-identical versions offered by two suites.
     source_rank: int = 0
@@ -304,7 +300,6 @@ class IndexLoader:
                                 fields=fields,
                                 archive=source.archive,
                                 suite=suite,
-                                component=component,
                                 source_rank=rank,
                             )
                         )

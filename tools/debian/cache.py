@@ -55,11 +55,3 @@ class ContentCache:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(path, "rb") as src, atomic_binary_output(target) as dst:
             shutil.copyfileobj(src, dst)
-
-    def entries(self) -> list[str]:
-        if self.directory is None:
-            return []
-        try:
-            return sorted(os.listdir(os.path.join(self.directory, "sha256")))
-        except FileNotFoundError:
-            return []
