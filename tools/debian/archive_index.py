@@ -10,13 +10,10 @@ parsed. Downloads come from the snapshot first and the mirrors after it.
 
 from __future__ import annotations
 
-import bz2
 import dataclasses
 import datetime
 import email.utils
-import gzip
 import hashlib
-import lzma
 import os
 import sys
 import tempfile
@@ -29,10 +26,12 @@ from tools.debian.cache import ContentCache
 from tools.debian.control import parse_paragraphs
 from tools.debian.manifest import Manifest
 from tools.debian.signature import check_keyring, verify_clearsigned
+from tools.layer import decompress
 
 DEFAULT_SNAPSHOT_URL = "https://snapshot.debian.org/archive/"
 # Preference order for the index file: smallest download first.
-_INDEX_VARIANTS = (("Packages.xz", "xz"), ("Packages.gz", "gz"), ("Packages.bz2", "bz2"), ("Packages", None))
+_INDEX_VARIANTS = (("Packages.xz", decompress.XZ), ("Packages.gz", decompress.GZIP), ("Packages.bz2", decompress.BZIP2),
+                   ("Packages", None))
 
 
 def _with_slash(url: str) -> str:
@@ -114,19 +113,6 @@ class IndexEntry:
 
     def field(self, name: str) -> str | None:
         return self.fields.get(name)
-
-
-def _decompress(data: bytes, kind: str | None, source: str) -> bytes:
-    try:
-        if kind == "xz":
-            return lzma.decompress(data)
-        if kind == "gz":
-            return gzip.decompress(data)
-        if kind == "bz2":
-            return bz2.decompress(data)
-    except (lzma.LZMAError, OSError, EOFError) as e:
-        raise UserError(f"{source}: cannot decompress verified index: {e}") from None
-    return data
 
 
 Warn = Callable[[str], None]
@@ -262,7 +248,7 @@ class IndexLoader:
                 with open(dest, "rb") as f:
                     data = f.read()
                 self.cache.put_verified_file(entry.sha256, dest)
-        plain = _decompress(data, kind, label)
+        plain = decompress.decompress_bytes(data, kind, f"verified index {label}")
         # When the Release also pins the uncompressed index, hold the
         # decompressor's output to it as well.
         plain_entry = release.files.get(f"{directory}/Packages")

@@ -13,17 +13,12 @@ import contextlib
 import dataclasses
 import hashlib
 import tarfile
-import zlib
 from typing import Any, Iterator
 
-try:
-    import zstandard
-except ImportError:  # optional: only zstd layers need it
-    zstandard = None
+from tools.common.errors import UserError
+from tools.layer import decompress
 
 _CHUNK = 1 << 20
-_GZIP_MAGIC = b"\x1f\x8b"
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 _TYPE_NAMES = {
     tarfile.REGTYPE: "file",
@@ -42,10 +37,6 @@ _PAX_FOLDED = {"path", "linkpath", "size", "mtime", "uid", "gid", "uname", "gnam
 
 ENTRY_FIELDS = ("type", "mode", "uid", "gid", "uname", "gname", "mtime", "size", "linkname",
                 "devmajor", "devminor", "content")
-
-
-class LayerUnreadable(Exception):
-    """The blob cannot be read as a tar; the message says why."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,21 +112,9 @@ def entry_fields_diff(a: EntryMeta, b: EntryMeta) -> tuple[FieldDiff, ...]:
 
 @contextlib.contextmanager
 def open_tar_stream(path: str) -> Iterator[tarfile.TarFile]:
-    """Opens a layer blob (tar, tar+gzip or tar+zstd, detected by magic) as a forward-only tar."""
-    with open(path, "rb") as raw:
-        magic = raw.read(4)
-        raw.seek(0)
-        if magic == _ZSTD_MAGIC:
-            if zstandard is None:
-                raise LayerUnreadable("it is zstd-compressed and the Python module zstandard is not installed")
-            with zstandard.ZstdDecompressor().stream_reader(raw) as plain:
-                with tarfile.open(fileobj=plain, mode="r|", encoding="utf-8", errors="surrogateescape") as tf:
-                    yield tf
-        else:
-            # "r|*" recognises gzip (and bzip2/xz) itself and streams. Names are UTF-8 whatever the
-            # locale, or a description would change with the user's LANG.
-            with tarfile.open(fileobj=raw, mode="r|*", encoding="utf-8", errors="surrogateescape") as tf:
-                yield tf
+    """Opens a layer blob (any compression `tools.layer.decompress` knows) as a forward-only tar."""
+    with open(path, "rb") as raw, decompress.open_tar_stream(raw, f"layer blob {path}") as tf:
+        yield tf
 
 
 def iter_entries(tf: tarfile.TarFile) -> Iterator[EntryMeta]:
@@ -273,21 +252,17 @@ def compare_layer_blobs(path_a: str, path_b: str) -> LayerComparison:
             with open_tar_stream(path_b) as tf_b:
                 side = "A or B"
                 return compare_entry_streams(iter_entries(tf_a), iter_entries(tf_b))
-    except LayerUnreadable as e:
+    except UserError as e:  # a compression this Python cannot read (zstd without zstandard)
         return LayerComparison(note=f"cannot look inside the layer of {side}: {e}")
-    except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
+    except (tarfile.TarError,) + decompress.decoding_errors() as e:
         return LayerComparison(note=f"cannot read the layer of {side} as a tar: {e}")
-    except Exception as e:  # zstandard raises its own error type
-        if zstandard is not None and isinstance(e, zstandard.ZstdError):
-            return LayerComparison(note=f"cannot decompress the layer of {side}: {e}")
-        raise
 
 
 def gzip_header(path: str) -> dict[str, Any] | None:
     """The gzip member header fields that tools set differently (mtime, OS, name)."""
     with open(path, "rb") as f:
         head = f.read(10)
-        if len(head) < 10 or head[:2] != _GZIP_MAGIC:
+        if len(head) < 10 or head[:2] != decompress.GZIP_MAGIC:
             return None
         flags = head[3]
         header: dict[str, Any] = {
