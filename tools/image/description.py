@@ -26,22 +26,15 @@ FORMAT = "reproimage image description"
 VERSION = 1
 
 
-def _entry_line(e: layer_diff.EntryMeta) -> str:
-    fields = [e.path, e.type, e.mode, e.uid, e.gid, e.uname, e.gname, e.mtime, e.size, e.linkname,
-              e.devmajor, e.devminor, e.content]
-    if e.pax:
-        fields.append([list(kv) for kv in e.pax])
-    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+def _entry_line(entry: layer_diff.EntryMeta) -> str:
+    return json.dumps(entry.to_row(), ensure_ascii=False, separators=(",", ":"))
 
 
-def _entry_from(line: list, where: str) -> layer_diff.EntryMeta:
+def _entry_from(row: object, where: str) -> layer_diff.EntryMeta:
     try:
-        path, type_, mode, uid, gid, uname, gname, mtime, size, linkname, major, minor, content = line[:13]
-        pax = tuple(tuple(kv) for kv in line[13]) if len(line) > 13 else ()
+        return layer_diff.EntryMeta.from_row(row)
     except (TypeError, ValueError):
-        raise UserError(f"{where}: not an entry line of a {FORMAT}") from None
-    return layer_diff.EntryMeta(path, type_, mode, uid, gid, uname, gname, mtime, size, linkname, major, minor,
-                                content, pax)
+        raise UserError(f"{where}: not an entry line of a {FORMAT}; regenerate the description") from None
 
 
 def write_description(layout: str, out: IO[str], tag: str | None = None) -> str:

@@ -35,12 +35,14 @@ _TYPE_NAMES = {
 # PAX keys that tarfile already folds into TarInfo fields we compare.
 _PAX_FOLDED = {"path", "linkpath", "size", "mtime", "uid", "gid", "uname", "gname"}
 
-ENTRY_FIELDS = ("type", "mode", "uid", "gid", "uname", "gname", "mtime", "size", "linkname",
-                "devmajor", "devminor", "content")
-
-
 @dataclasses.dataclass(frozen=True)
 class EntryMeta:
+    """One tar entry as a comparison (and an image description) sees it: the one entry schema.
+
+    A description stores it as the JSON list `to_row()` gives: the fields in this order, then
+    the PAX records as [key, value] pairs if there are any.
+    """
+
     path: str
     type: str
     mode: int
@@ -54,7 +56,28 @@ class EntryMeta:
     devmajor: int
     devminor: int
     content: str | None  # "sha256:<hex>" for regular files
-    pax: tuple[tuple[str, str], ...]  # PAX records not folded into the fields above
+    pax: tuple[tuple[str, str], ...] = ()  # PAX records not folded into the fields above
+
+    def to_row(self) -> list[Any]:
+        row: list[Any] = [getattr(self, name) for name in _ROW_FIELDS]
+        if self.pax:
+            row.append([list(kv) for kv in self.pax])
+        return row
+
+    @classmethod
+    def from_row(cls, row: Any) -> "EntryMeta":
+        """The inverse of `to_row`; ValueError if `row` is not one."""
+        if not isinstance(row, list) or len(row) not in (len(_ROW_FIELDS), len(_ROW_FIELDS) + 1):
+            raise ValueError("not an entry row")
+        pax = row[len(_ROW_FIELDS)] if len(row) > len(_ROW_FIELDS) else []
+        if not isinstance(pax, list) or not all(isinstance(kv, list) and len(kv) == 2 for kv in pax):
+            raise ValueError("malformed PAX records")
+        return cls(*row[: len(_ROW_FIELDS)], pax=tuple(tuple(kv) for kv in pax))  # type: ignore[arg-type]
+
+
+_ROW_FIELDS = tuple(f.name for f in dataclasses.fields(EntryMeta) if f.name != "pax")
+# What two entries of one path are compared by.
+ENTRY_FIELDS = _ROW_FIELDS[1:]
 
 
 @dataclasses.dataclass(frozen=True)
