@@ -1,7 +1,7 @@
 """Shared by the reproducibility test and the command that updates its expectations.
 
 Images are named to the test by the environment variable REPRO_IMAGES, `name=layout;...`, which
-the BUILD file fills from SERVICE_IMAGES with $(rootpath) so every service is covered.
+the BUILD file fills from SERVICES (shuffler/services/services.bzl) with $(rootpath) so every service is covered.
 """
 
 from __future__ import annotations
