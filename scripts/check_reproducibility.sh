@@ -73,7 +73,10 @@ build() {
     tail -5 "$log" | sed 's/^/    /' >&2
   fi
   (cd "$src" && "${prefix[@]}" bazel --output_user_root="$out" shutdown) >/dev/null 2>&1
-  ((keep)) || rm -rf "$out" 2>/dev/null || chmod -R u+w "$out" 2>/dev/null && rm -rf "$out"
+  if ((!keep)); then
+    # Bazel leaves read-only directories in an output root: make them writable if rm cannot.
+    rm -rf "$out" 2>/dev/null || { chmod -R u+w "$out" && rm -rf "$out"; }
+  fi
   return $status
 }
 
