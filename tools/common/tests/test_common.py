@@ -127,3 +127,27 @@ def test_sizes_and_durations_read_the_same_everywhere():
     out = subprocess.run(["bash", "-c", f'. "{script}"; human_duration 12; echo; human_duration 187'],
                          capture_output=True, text=True, check=True).stdout
     assert out == "12s\n3m07s"
+
+
+def test_check_replaceable_refuses_what_a_rename_would_destroy(tmp_path):
+    regular = tmp_path / "out.json"
+    atomic.check_replaceable(regular)  # absent: fine
+    regular.write_text("old")
+    atomic.check_replaceable(regular)  # a regular file: fine
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    link = tmp_path / "link"
+    link.symlink_to(regular)
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    for path in (fifo, link, dangling, tmp_path, "/dev/null"):
+        with pytest.raises(UserError, match=r"exists and is not a regular file; refusing to replace it"):
+            atomic.check_replaceable(path)
+    with pytest.raises(UserError, match=r"output directory .*missing.* does not exist"):
+        atomic.check_replaceable(tmp_path / "missing" / "out.json")
+    # The atomic writers check before they create anything.
+    with pytest.raises(UserError):
+        with atomic.atomic_binary_output(link):
+            raise AssertionError("not reached")
+    assert os.path.islink(link) and regular.read_text() == "old"
+    assert sorted(os.listdir(tmp_path)) == ["dangling", "fifo", "link", "out.json"]

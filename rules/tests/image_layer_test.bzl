@@ -1,0 +1,170 @@
+"""Analysis tests of image_layer: the layer spec it writes for each attribute, and bad input.
+
+They read the spec (`<name>.layer.json`, the layer writer's input) the rule declares, so they
+check paths, entry types, sources and explicit modes; default modes of files are the layer
+writer's business, not the rule's, and are not asserted here.
+"""
+
+load("@bazel_skylib//lib:unittest.bzl", "analysistest", "asserts")
+load("//rules:defs.bzl", "LayerInfo", "image_layer")
+
+_TESTDATA = "rules/tests/testdata"
+
+def _spec(env, name = None):
+    """The spec JSON the target under test writes for the layer writer."""
+    target = analysistest.target_under_test(env)
+    wanted = (name or target.label.name) + ".layer.json"
+    for action in analysistest.target_actions(env):
+        if action.mnemonic == "FileWrite" and action.outputs.to_list()[0].basename == wanted:
+            return json.decode(action.content)
+    fail("no action writes %s" % wanted)
+
+def _entries(env, keys = ("path", "type", "src", "target", "mode")):
+    return [{k: e[k] for k in keys if k in e} for e in _spec(env)["entries"]]
+
+def _paths(env):
+    return [(e["path"], e["type"]) for e in _spec(env)["entries"]]
+
+def _prefix_and_strip_prefix_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    expected = [
+        (ctx.attr.expected_dir + "/app/bin/run.sh", "file"),
+        (ctx.attr.expected_dir + "/app/config.yaml", "file"),
+    ]
+    asserts.equals(env, sorted(expected), sorted(_paths(env)))
+    for entry in _spec(env)["entries"]:
+        asserts.true(env, entry["src"].startswith(_TESTDATA + "/app/"), "src %s is the source file" % entry["src"])
+    return analysistest.end(env)
+
+_prefix_and_strip_prefix_test = analysistest.make(
+    _prefix_and_strip_prefix_test_impl,
+    attrs = {"expected_dir": attr.string()},
+)
+
+def _files_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    asserts.equals(env, [{"path": "etc/motd", "type": "file", "src": _TESTDATA + "/motd"}], _entries(env))
+    return analysistest.end(env)
+
+_files_test = analysistest.make(_files_test_impl)
+
+def _modes_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    by_path = {e["path"]: e for e in _spec(env)["entries"]}
+    asserts.equals(env, "0640", by_path["srv/testdata/app/config.yaml"]["mode"])
+    asserts.equals(env, "0750", by_path["srv/testdata/app/bin/run.sh"]["mode"])
+
+    # A mode for a path no entry names makes that directory; leading and trailing "/" go.
+    asserts.equals(env, {"path": "tmp", "type": "dir", "mode": "1777"}, by_path["tmp"])
+    asserts.equals(env, {"path": "var/log", "type": "dir", "mode": "0700"}, by_path["var/log"])
+    asserts.equals(env, {"path": "var/empty", "type": "dir", "mode": "0711"}, by_path["var/empty"])
+    return analysistest.end(env)
+
+_modes_test = analysistest.make(_modes_test_impl)
+
+def _symlinks_and_directories_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    asserts.equals(env, [
+        {"path": "var/empty", "type": "dir"},
+        {"path": "srv/cache", "type": "dir"},
+        {"path": "usr/bin/run", "type": "symlink", "target": "/srv/app/bin/run.sh"},
+        {"path": "etc/alternatives/x", "type": "symlink", "target": "../../x"},
+    ], _entries(env))
+    return analysistest.end(env)
+
+_symlinks_and_directories_test = analysistest.make(_symlinks_and_directories_test_impl)
+
+def _tars_and_writer_flags_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    tar = analysistest.target_bin_dir_path(env) + "/rules/tests/empty.tar"
+    asserts.equals(env, [{"path": "opt/pkg", "type": "tar", "src": tar}], _entries(env))
+    target = analysistest.target_under_test(env)
+    layer = target[LayerInfo]
+    asserts.equals(env, "tars_and_writer_flags.tar.zst", layer.blob.basename)
+    asserts.equals(env, "tars_and_writer_flags.descriptor.json", layer.descriptor.basename)
+    asserts.equals(env, [layer.blob], target[DefaultInfo].files.to_list())
+    asserts.equals(env, [layer.descriptor], target[OutputGroupInfo].descriptor.to_list())
+    writer = [a for a in analysistest.target_actions(env) if a.mnemonic == "ImageLayer"]
+    asserts.equals(env, 1, len(writer))
+    argv = writer[0].argv
+    for flag, value in (("--compression", "zstd"), ("--mtime", "42")):
+        asserts.true(env, flag in argv and argv[argv.index(flag) + 1] == value, "%s %s in %s" % (flag, value, argv))
+    asserts.true(env, tar in [f.path for f in writer[0].inputs.to_list()], "the tar is an input of the writer")
+    return analysistest.end(env)
+
+_tars_and_writer_flags_test = analysistest.make(_tars_and_writer_flags_test_impl)
+
+def _failure_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    asserts.expect_failure(env, ctx.attr.message)
+    return analysistest.end(env)
+
+_failure_test = analysistest.make(
+    _failure_test_impl,
+    expect_failure = True,
+    attrs = {"message": attr.string(mandatory = True)},
+)
+
+def image_layer_test_suite(name):
+    """image_layer targets (manual: they are only analysed) and the tests that check them.
+
+    Args:
+      name: name of the test_suite of all of them.
+    """
+    srcs = ["testdata/app/config.yaml", "testdata/app/bin/run.sh"]
+    tests = []
+
+    # strip_prefix "." removes the package, a path removes that path, none keeps the workspace path.
+    for case, strip_prefix, expected_dir in (
+        ("package", ".", "srv/testdata"),
+        ("path", _TESTDATA, "srv"),
+        ("none", "", "srv/" + _TESTDATA),
+    ):
+        image_layer(name = "strip_" + case, srcs = srcs, prefix = "/srv/", strip_prefix = strip_prefix, tags = ["manual"])
+        _prefix_and_strip_prefix_test(name = name + "_strip_" + case, target_under_test = ":strip_" + case, expected_dir = expected_dir)
+        tests.append(name + "_strip_" + case)
+
+    image_layer(name = "files", files = {"testdata/motd": "motd"}, prefix = "etc", tags = ["manual"])
+    _files_test(name = name + "_files", target_under_test = ":files")
+
+    image_layer(
+        name = "modes",
+        srcs = srcs,
+        prefix = "srv",
+        strip_prefix = ".",
+        directories = ["var/empty"],
+        modes = {
+            "srv/testdata/app/config.yaml": "0640",
+            "/srv/testdata/app/bin/run.sh": "0750",
+            "tmp": "1777",
+            "/var/log/": "0700",
+            "var/empty": "0711",
+        },
+        tags = ["manual"],
+    )
+    _modes_test(name = name + "_modes", target_under_test = ":modes")
+
+    image_layer(
+        name = "symlinks_and_directories",
+        directories = ["/var/empty/", "srv/cache"],
+        symlinks = {"/usr/bin/run": "/srv/app/bin/run.sh", "etc/alternatives/x": "../../x"},
+        tags = ["manual"],
+    )
+    _symlinks_and_directories_test(name = name + "_symlinks_and_directories", target_under_test = ":symlinks_and_directories")
+
+    native.genrule(name = "empty_tar", outs = ["empty.tar"], cmd = "tar -cf $@ -T /dev/null", tags = ["manual"])
+    image_layer(name = "tars_and_writer_flags", tars = [":empty_tar"], prefix = "opt/pkg", compression = "zstd", mtime = 42, tags = ["manual"])
+    _tars_and_writer_flags_test(name = name + "_tars_and_writer_flags", target_under_test = ":tars_and_writer_flags")
+    tests += [name + "_files", name + "_modes", name + "_symlinks_and_directories", name + "_tars_and_writer_flags"]
+
+    native.filegroup(name = "two_files", srcs = srcs, tags = ["manual"])
+    for case, kwargs, message in (
+        ("outside_strip_prefix", {"srcs": srcs, "strip_prefix": "rules/tests/testdata/app/bin"}, "rules/tests/testdata/app/config.yaml is not under strip_prefix"),
+        ("mode_on_a_symlink", {"symlinks": {"usr/bin/x": "y"}, "modes": {"usr/bin/x": "0755"}}, "modes: usr/bin/x is a symlink; only files and directories take a mode"),
+        ("two_files_at_one_path", {"files": {":two_files": "etc/x"}}, "two_files must be exactly one file (it has 2)"),
+    ):
+        image_layer(name = "bad_" + case, tags = ["manual"], **kwargs)
+        _failure_test(name = name + "_bad_" + case, target_under_test = ":bad_" + case, message = message)
+        tests.append(name + "_bad_" + case)
+
+    native.test_suite(name = name, tests = tests)
