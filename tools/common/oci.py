@@ -57,11 +57,22 @@ MAX_IN_MEMORY_BLOB = MAX_SIZE
 _MAX_INDEX_DEPTH = 4
 
 
-def resolved_size(path: str) -> tuple[str, int]:
-    """(path with symlinks resolved, size): Bazel hands inputs over as symlinks, and callers that
-    hard-link need the real file. OSError (FileNotFoundError included) propagates."""
+def checked_blob(path: str, size: int, what: str, described_by: str, fix: str) -> str:
+    """Checks that the blob file `path` exists with `size` bytes; returns it with symlinks resolved
+    (Bazel hands inputs over as symlinks, and callers that hard-link need the real file).
+
+    Errors name the blob as `what` (e.g. "layer blob"), the file that describes it, and `fix`.
+    """
     real = os.path.realpath(path)
-    return real, os.stat(real).st_size
+    try:
+        actual = os.stat(real).st_size
+    except FileNotFoundError:
+        raise UserError(f"{what} {path} referenced by {described_by} is missing") from None
+    except OSError as e:
+        raise UserError(f"cannot stat {what} {path}: {e.strerror}") from None
+    if actual != size:
+        raise UserError(f"{what} {path} is {actual} bytes but {described_by} says {size}; {fix}")
+    return real
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,26 +196,9 @@ class Layout:
         return os.path.lexists(self.blob_path(desc.digest))
 
     def stat_blob(self, desc: Descriptor, referenced_by: str) -> str:
-        """Checks that the blob exists with the descriptor's size; returns its resolved path.
-
-        Resolving symlinks matters to callers that hard-link: Bazel hands inputs over as symlinks.
-        """
-        path = self.blob_path(desc.digest)
-        try:
-            real, size = resolved_size(path)
-        except FileNotFoundError:
-            raise UserError(
-                f"{self.what} {self.root}: blob {desc.digest} referenced by {referenced_by} is missing "
-                f"(expected {path})"
-            ) from None
-        except OSError as e:
-            raise UserError(f"{self.what} {self.root}: cannot stat blob {path}: {e.strerror}") from None
-        if size != desc.size:
-            raise UserError(
-                f"{self.what} {self.root}: blob {path} is {size} bytes but {referenced_by} says {desc.size}; "
-                "the layout is corrupt or incomplete"
-            )
-        return real
+        """Checks that the blob exists with the descriptor's size; returns its resolved path."""
+        return checked_blob(self.blob_path(desc.digest), desc.size, f"{self.what} {self.root}: blob", referenced_by,
+                            "the layout is corrupt or incomplete")
 
     def read_blob(self, desc: Descriptor, referenced_by: str) -> bytes:
         """The bytes of a small blob (a manifest, config or index), checked against size and digest."""

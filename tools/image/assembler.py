@@ -86,26 +86,12 @@ def read_layer_descriptor(path: str) -> tuple[oci.Descriptor, str]:
     return desc, diff_id
 
 
-def _stat_input_blob(blob: str, desc: oci.Descriptor, descriptor_path: str) -> str:
-    try:
-        real, size = oci.resolved_size(blob)
-    except FileNotFoundError:
-        raise UserError(f"layer blob {blob} (described by {descriptor_path}) does not exist") from None
-    except OSError as e:
-        raise UserError(f"cannot stat layer blob {blob}: {e.strerror}") from None
-    if size != desc.size:
-        raise UserError(
-            f"layer blob {blob} is {size} bytes but its descriptor {descriptor_path} says {desc.size}; "
-            "rebuild the layer so blob and descriptor match"
-        )
-    return real
-
-
 def _read_layers(inputs: list[LayerInput]) -> list[LayerBlob]:
     layers = []
     for layer in inputs:
         desc, diff_id = read_layer_descriptor(layer.descriptor)
-        real = _stat_input_blob(layer.blob, desc, layer.descriptor)
+        real = oci.checked_blob(layer.blob, desc.size, "layer blob", f"its descriptor {layer.descriptor}",
+                                "rebuild the layer so blob and descriptor match")
         layers.append(LayerBlob(real, desc, diff_id, f"layer blob {layer.blob}"))
     return layers
 

@@ -17,16 +17,27 @@ from tools.common.json_file import parse_json
 
 @dataclasses.dataclass(frozen=True)
 class Blob:
-    digest: str
-    size: int
+    descriptor: oci.Descriptor
     path: str | None  # None: a foreign layer that is not in the layout and is not pushed
+
+    @property
+    def digest(self) -> str:
+        return self.descriptor.digest
+
+    @property
+    def size(self) -> int:
+        return self.descriptor.size
 
 
 @dataclasses.dataclass(frozen=True)
 class Manifest:
-    digest: str
-    media_type: str
-    data: bytes
+    descriptor: oci.Descriptor  # as the index that names it has it
+    media_type: str  # what the registry is told: the manifest's own mediaType, else the descriptor's
+    data: bytes  # exactly as stored
+
+    @property
+    def digest(self) -> str:
+        return self.descriptor.digest
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,9 +61,9 @@ class _Walk:
             return
         if desc.urls and not self.layout.has_blob(desc):
             # Foreign (non-distributable) layers live at their URLs, not in the layout.
-            self.blobs[desc.digest] = Blob(desc.digest, desc.size, None)
+            self.blobs[desc.digest] = Blob(desc, None)
             return
-        self.blobs[desc.digest] = Blob(desc.digest, desc.size, self.layout.stat_blob(desc, where))
+        self.blobs[desc.digest] = Blob(desc, self.layout.stat_blob(desc, where))
 
     def add_manifest(self, desc: oci.Descriptor, where: str) -> None:
         if desc.digest in self.manifests:
@@ -78,7 +89,7 @@ class _Walk:
         else:
             raise UserError(f"manifest {path}: unsupported media type {media_type!r}")
         # Inserted after its children, so dict order is a valid push order.
-        self.manifests[desc.digest] = Manifest(desc.digest, media_type, data)
+        self.manifests[desc.digest] = Manifest(desc, media_type, data)
 
 
 def read_layout(root: str) -> PushPlan:

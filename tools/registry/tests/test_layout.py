@@ -64,7 +64,7 @@ def test_symlinked_blobs_are_followed(tmp_path):
 
 
 @pytest.mark.parametrize("damage, message", [
-    ("missing-layer", r"blob sha256:\w+ referenced by manifest .* layers\[0\] is missing"),
+    ("missing-layer", r"blob .*/blobs/sha256/\w+ referenced by manifest .* layers\[0\] is missing"),
     ("short-layer", "is 3 bytes but manifest .* layers.0. says"),
     ("two-manifests", "exactly one manifest descriptor, found 2"),
     ("bad-marker", "imageLayoutVersion"),
