@@ -7,17 +7,23 @@ writer's business, not the rule's, and are not asserted here.
 
 load("@bazel_skylib//lib:unittest.bzl", "analysistest", "asserts")
 load("//rules:defs.bzl", "LayerInfo", "image_layer")
+load(":analysis.bzl", "failure_test", "flag_value", "only_action", "written_json")
 
 _TESTDATA = "rules/tests/testdata"
 
-def _spec(env, name = None):
+# Explicit modes of the "modes" layer: of files, of a directory it makes, and of paths no entry
+# names, spelled with and without leading and trailing "/".
+_MODES = {
+    "srv/testdata/app/config.yaml": "0640",
+    "/srv/testdata/app/bin/run.sh": "0750",
+    "tmp": "1777",
+    "/var/log/": "0700",
+    "var/empty": "0711",
+}
+
+def _spec(env):
     """The spec JSON the target under test writes for the layer writer."""
-    target = analysistest.target_under_test(env)
-    wanted = (name or target.label.name) + ".layer.json"
-    for action in analysistest.target_actions(env):
-        if action.mnemonic == "FileWrite" and action.outputs.to_list()[0].basename == wanted:
-            return json.decode(action.content)
-    fail("no action writes %s" % wanted)
+    return written_json(env, analysistest.target_under_test(env).label.name + ".layer.json")
 
 def _entries(env, keys = ("path", "type", "src", "target", "mode")):
     return [{k: e[k] for k in keys if k in e} for e in _spec(env)["entries"]]
@@ -84,26 +90,12 @@ def _tars_and_writer_flags_test_impl(ctx):
     asserts.equals(env, "tars_and_writer_flags.descriptor.json", layer.descriptor.basename)
     asserts.equals(env, [layer.blob], target[DefaultInfo].files.to_list())
     asserts.equals(env, [layer.descriptor], target[OutputGroupInfo].descriptor.to_list())
-    writer = [a for a in analysistest.target_actions(env) if a.mnemonic == "ImageLayer"]
-    asserts.equals(env, 1, len(writer))
-    argv = writer[0].argv
-    for flag, value in (("--compression", "zstd"), ("--mtime", "42")):
-        asserts.true(env, flag in argv and argv[argv.index(flag) + 1] == value, "%s %s in %s" % (flag, value, argv))
-    asserts.true(env, tar in [f.path for f in writer[0].inputs.to_list()], "the tar is an input of the writer")
+    writer = only_action(env, "ImageLayer")
+    asserts.equals(env, ["zstd", "42"], [flag_value(writer.argv, "--compression"), flag_value(writer.argv, "--mtime")])
+    asserts.true(env, tar in [f.path for f in writer.inputs.to_list()], "the tar is an input of the writer")
     return analysistest.end(env)
 
 _tars_and_writer_flags_test = analysistest.make(_tars_and_writer_flags_test_impl)
-
-def _failure_test_impl(ctx):
-    env = analysistest.begin(ctx)
-    asserts.expect_failure(env, ctx.attr.message)
-    return analysistest.end(env)
-
-_failure_test = analysistest.make(
-    _failure_test_impl,
-    expect_failure = True,
-    attrs = {"message": attr.string(mandatory = True)},
-)
 
 def image_layer_test_suite(name):
     """image_layer targets (manual: they are only analysed) and the tests that check them.
@@ -127,21 +119,7 @@ def image_layer_test_suite(name):
     image_layer(name = "files", files = {"testdata/motd": "motd"}, prefix = "etc", tags = ["manual"])
     _files_test(name = name + "_files", target_under_test = ":files")
 
-    image_layer(
-        name = "modes",
-        srcs = srcs,
-        prefix = "srv",
-        strip_prefix = ".",
-        directories = ["var/empty"],
-        modes = {
-            "srv/testdata/app/config.yaml": "0640",
-            "/srv/testdata/app/bin/run.sh": "0750",
-            "tmp": "1777",
-            "/var/log/": "0700",
-            "var/empty": "0711",
-        },
-        tags = ["manual"],
-    )
+    image_layer(name = "modes", srcs = srcs, prefix = "srv", strip_prefix = ".", directories = ["var/empty"], modes = _MODES, tags = ["manual"])
     _modes_test(name = name + "_modes", target_under_test = ":modes")
 
     image_layer(
@@ -164,7 +142,7 @@ def image_layer_test_suite(name):
         ("two_files_at_one_path", {"files": {":two_files": "etc/x"}}, "two_files must be exactly one file (it has 2)"),
     ):
         image_layer(name = "bad_" + case, tags = ["manual"], **kwargs)
-        _failure_test(name = name + "_bad_" + case, target_under_test = ":bad_" + case, message = message)
+        failure_test(name = name + "_bad_" + case, target_under_test = ":bad_" + case, message = message)
         tests.append(name + "_bad_" + case)
 
     native.test_suite(name = name, tests = tests)

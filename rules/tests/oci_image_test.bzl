@@ -2,22 +2,12 @@
 
 load("@bazel_skylib//lib:unittest.bzl", "analysistest", "asserts")
 load("//rules:defs.bzl", "LayerInfo", "OciImageInfo", "image_layer", "oci_image")
-
-def _written(env, basename):
-    for action in analysistest.target_actions(env):
-        if action.mnemonic == "FileWrite" and action.outputs.to_list()[0].basename == basename:
-            return json.decode(action.content)
-    fail("no action writes %s" % basename)
-
-def _one(env, mnemonic):
-    actions = [a for a in analysistest.target_actions(env) if a.mnemonic == mnemonic]
-    asserts.equals(env, 1, len(actions), "%s actions" % mnemonic)
-    return actions[0]
+load(":analysis.bzl", "failure_test", "flag_value", "only_action", "written_json")
 
 def _attributes_test_impl(ctx):
     env = analysistest.begin(ctx)
     target = analysistest.target_under_test(env)
-    spec = _written(env, "attributes.image.json")
+    spec = written_json(env, "attributes.image.json")
     layer = ctx.attr.layer[LayerInfo]
     base = ctx.attr.base[OciImageInfo]
     asserts.equals(env, base.layout.path, spec["base"])
@@ -33,10 +23,10 @@ def _attributes_test_impl(ctx):
 
     info = target[OciImageInfo]
     asserts.equals(env, ("attributes", "attributes.digest", "v1"), (info.layout.basename, info.digest.basename, info.tag))
-    assemble = _one(env, "OciImage")
-    argv = assemble.argv
+    assemble = only_action(env, "OciImage")
     for flag, path in (("--config_spec", "attributes.image.json"), ("--output", info.layout.path), ("--digest", info.digest.path)):
-        asserts.true(env, flag in argv and argv[argv.index(flag) + 1].endswith(path), "%s %s in %s" % (flag, path, argv))
+        value = flag_value(assemble.argv, flag)
+        asserts.true(env, value != None and value.endswith(path), "%s %s in %s" % (flag, path, assemble.argv))
     inputs = [f.path for f in assemble.inputs.to_list()]
     for needed in (base.layout.path, layer.blob.path, layer.descriptor.path):
         asserts.true(env, needed in inputs, "%s is an input of the assembler" % needed)
@@ -49,7 +39,7 @@ _attributes_test = analysistest.make(
 
 def _empty_attributes_test_impl(ctx):
     env = analysistest.begin(ctx)
-    spec = _written(env, "empty_attributes.image.json")
+    spec = written_json(env, "empty_attributes.image.json")
 
     # Unset attributes inherit the base's values: they are absent from the spec, not empty.
     for key in ("base", "entrypoint", "cmd", "user", "workdir"):
@@ -64,27 +54,16 @@ def _plain_tar_test_impl(ctx):
 
     # A tar that is not a layer target is normalized by the layer writer first.
     tar = analysistest.target_bin_dir_path(env) + "/rules/tests/empty_image.tar"
-    normalize = _written(env, "plain_tar.tar0.layer.json")
+    normalize = written_json(env, "plain_tar.tar0.layer.json")
     asserts.equals(env, {"entries": [{"path": "", "type": "tar", "src": tar}]}, normalize)
-    writer = _one(env, "ImageLayer")
+    writer = only_action(env, "ImageLayer")
     blob = [f for f in writer.outputs.to_list() if f.basename == "plain_tar.tar0.tar.gz"]
     asserts.equals(env, 1, len(blob), "the normalized layer blob")
-    spec = _written(env, "plain_tar.image.json")
+    spec = written_json(env, "plain_tar.image.json")
     asserts.equals(env, [blob[0].path], [layer["blob"] for layer in spec["layers"]])
     return analysistest.end(env)
 
 _plain_tar_test = analysistest.make(_plain_tar_test_impl)
-
-def _failure_test_impl(ctx):
-    env = analysistest.begin(ctx)
-    asserts.expect_failure(env, ctx.attr.message)
-    return analysistest.end(env)
-
-_failure_test = analysistest.make(
-    _failure_test_impl,
-    expect_failure = True,
-    attrs = {"message": attr.string(mandatory = True)},
-)
 
 def oci_image_test_suite(name):
     """oci_image targets (manual: they are only analysed) and the tests that check them.
@@ -126,7 +105,7 @@ def oci_image_test_suite(name):
         ("tar_that_is_not_a_tar", {"tars": ["testdata/motd"]}, "is misplaced here (expected .tar"),
     ):
         oci_image(name = "bad_" + case, tags = ["manual"], **kwargs)
-        _failure_test(name = name + "_bad_" + case, target_under_test = ":bad_" + case, message = message)
+        failure_test(name = name + "_bad_" + case, target_under_test = ":bad_" + case, message = message)
         tests.append(name + "_bad_" + case)
 
     native.test_suite(name = name, tests = tests)
