@@ -52,8 +52,8 @@ def write_description(layout: str, out: IO[str], tag: str | None = None) -> str:
         out.write(json.dumps({"layer": index, "digest": layer.digest, "diffID": diff_ids[index],
                               "mediaType": layer.media_type, "size": layer.size},
                              sort_keys=True, separators=(",", ":")) + "\n")
-        with layer_diff.open_tar_stream(image.layout.blob_path(layer.digest)) as tf:
-            for entry in layer_diff.iter_entries(tf):
+        with layer_diff.blob_entries(image.layout.blob_path(layer.digest)) as entries:
+            for entry in entries:
                 out.write(_entry_line(entry) + "\n")
     return image.manifest_descriptor.digest
 
@@ -132,7 +132,7 @@ def explain_against(description_path: str, layout: str, tag: str | None = None) 
 
 def _compare(expected: list[layer_diff.EntryMeta], blob: str) -> layer_diff.LayerComparison:
     try:
-        with layer_diff.open_tar_stream(blob) as tf:
-            return layer_diff.compare_entry_streams(iter(expected), layer_diff.iter_entries(tf))
+        with layer_diff.blob_entries(blob) as entries:
+            return layer_diff.compare_entry_streams(iter(expected), entries)
     except UserError as e:  # a compression this Python cannot read (zstd without zstandard)
         return layer_diff.LayerComparison(note=f"cannot look inside the built layer: {e}")

@@ -134,10 +134,10 @@ def entry_fields_diff(a: EntryMeta, b: EntryMeta) -> tuple[FieldDiff, ...]:
 
 
 @contextlib.contextmanager
-def open_tar_stream(path: str) -> Iterator[tarfile.TarFile]:
-    """Opens a layer blob (any compression `tools.layer.decompress` knows) as a forward-only tar."""
+def blob_entries(path: str) -> Iterator[Iterator[EntryMeta]]:
+    """The entries of a layer blob (any compression `tools.layer.decompress` knows), streamed."""
     with open(path, "rb") as raw, decompress.open_tar_stream(raw, f"layer blob {path}") as tf:
-        yield tf
+        yield iter_entries(tf)
 
 
 def iter_entries(tf: tarfile.TarFile) -> Iterator[EntryMeta]:
@@ -270,11 +270,11 @@ def compare_layer_blobs(path_a: str, path_b: str) -> LayerComparison:
     """Compares two layer blobs; an unreadable blob yields a comparison with a `note`."""
     side = "A"
     try:
-        with open_tar_stream(path_a) as tf_a:
+        with blob_entries(path_a) as entries_a:
             side = "B"
-            with open_tar_stream(path_b) as tf_b:
+            with blob_entries(path_b) as entries_b:
                 side = "A or B"
-                return compare_entry_streams(iter_entries(tf_a), iter_entries(tf_b))
+                return compare_entry_streams(entries_a, entries_b)
     except UserError as e:  # a compression this Python cannot read (zstd without zstandard)
         return LayerComparison(note=f"cannot look inside the layer of {side}: {e}")
     except (tarfile.TarError,) + decompress.decoding_errors() as e:

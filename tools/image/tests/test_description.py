@@ -44,8 +44,8 @@ def test_a_description_holds_every_entry_as_the_layer_has_it(tmp_path):
     described = description.read_description(path)
     assert [len(layer.entries) for layer in described.layers] == [2, 4]
     blob = [line for line in open(path) if line.startswith('{"diffID"')][1]
-    with layer_diff.open_tar_stream(f"{layout}/blobs/sha256/{json.loads(blob)['digest'][7:]}") as tf:
-        assert described.layers[1].entries == list(layer_diff.iter_entries(tf))
+    with layer_diff.blob_entries(f"{layout}/blobs/sha256/{json.loads(blob)['digest'][7:]}") as entries:
+        assert described.layers[1].entries == list(entries)
     link = next(e for e in described.layers[1].entries if e.path == "app/link")
     assert (link.type, link.linkname, link.mode) == ("symlink", "run", 0o644)
     assert description.explain_against(path, layout).identical
