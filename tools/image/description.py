@@ -64,6 +64,10 @@ class _Layer:
     diff_id: str
     entries: list[layer_diff.EntryMeta]
 
+    @property
+    def digest(self) -> str:
+        return self.descriptor["digest"]
+
 
 # The layer descriptor fields a description records (and so the ones a comparison with it sees).
 _DESCRIPTOR_KEYS = ("digest", "mediaType", "size")

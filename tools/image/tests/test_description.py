@@ -43,6 +43,8 @@ def test_a_description_holds_every_entry_as_the_layer_has_it(tmp_path):
     path = _describe(layout, tmp_path / "a.jsonl")
     described = description.read_description(path)
     assert [len(layer.entries) for layer in described.layers] == [2, 4]
+    assert [layer.digest for layer in described.layers] == [json.loads(line)["digest"] for line in open(path)
+                                                            if line.startswith('{"diffID"')]
     blob = [line for line in open(path) if line.startswith('{"diffID"')][1]
     with layer_diff.blob_entries(f"{layout}/blobs/sha256/{json.loads(blob)['digest'][7:]}") as entries:
         assert described.layers[1].entries == list(entries)
