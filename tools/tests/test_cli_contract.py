@@ -25,6 +25,7 @@ TOOLS = {
     "deb_repack": "tools/debian/deb_repack",
     "image_publish": "tools/registry/image_publish",
     "update_expected": "e2e/update_expected",
+    "spring_boot_jar": "tools/bootjar/spring_boot_jar",
     "deb_tree": "-m tools.debian.deb_tree",
 }
 
@@ -41,6 +42,7 @@ BAD_VALUES = {
     "deb_lock": ["--timeout=soon"],
     "deb_repack": ["--level=high"],
     "image_publish": ["--max_attempts=0"],
+    "spring_boot_jar": ["--spec"],
     "deb_tree": ["--data"],
 }
 
@@ -68,6 +70,10 @@ def _bad_input(tool: str, tmp: str) -> tuple[list[str], dict[str, str]]:
         return [f"--deb={tmp}/not.deb", f"--output={tmp}/layer.tar.gz"], {}
     if tool == "image_publish":
         return [f"--layout={missing}", "--repository=127.0.0.1:5000/app"], {}
+    if tool == "spring_boot_jar":
+        with open(os.path.join(tmp, "boot.json"), "w") as f:
+            f.write('{"loader": "loader.jar", "classes": [], "start_class": "A", "colour": "red"}')
+        return [f"--spec={tmp}/boot.json", f"--output={tmp}/app.jar"], {}
     if tool == "deb_tree":
         # As the repository rule runs it: into the directory it stands in.
         return [f"--data=python3={missing}.tar.xz", "--output=."], {}
