@@ -38,13 +38,8 @@ def main(argv: Sequence[str]) -> int:
         raise UserError("--spec and --output are required")
     atomic.check_replaceable(_OUTPUT.value)
     spec = load_spec(_SPEC.value)
-    try:
-        with layout.plan(spec) as plan, atomic.atomic_binary_output(_OUTPUT.value) as out:
-            layout.write(plan, out)
-    except BrokenPipeError:
-        raise
-    except OSError as e:
-        raise UserError(f"cannot read or write {e.filename or 'a file'}: {e.strerror}") from None
+    with layout.plan(spec) as plan, atomic.atomic_binary_output(_OUTPUT.value) as out:
+        layout.write(plan, out)
     return 0
 
 

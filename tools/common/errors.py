@@ -63,13 +63,16 @@ def run_cli(tool: str, main: Main, argv: Optional[Sequence[str]] = None, *, posi
 
 
 def run_main(tool: str, main: Main, argv: Sequence[str]) -> NoReturn:
-    """Runs `main(argv)`; turns UserError and interrupted pipes into one-line errors and exits."""
+    """Runs `main(argv)`; turns UserError, OSError and interrupted pipes into one-line errors and exits."""
     try:
         code = main(argv)
     except UserError as e:
         _fail(tool, e)
     except BrokenPipeError:
         sys.exit(1)
+    except OSError as e:
+        # Local I/O no input check can foresee (a full disk, a file that vanished): one line too.
+        _fail(tool, f"cannot read or write {e.filename or 'a file'}: {e.strerror or e}")
     except KeyboardInterrupt:
         print(f"{tool}: interrupted", file=sys.stderr)
         sys.exit(130)

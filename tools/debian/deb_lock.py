@@ -108,18 +108,14 @@ def main(argv: Sequence[str]) -> int:
     if not _MANIFEST.value or not _LOCK.value:
         raise UserError("--manifest and --lock are required")
     cache_dir = default_cache_dir() if _CACHE_DIR.value is None else (_CACHE_DIR.value or None)
-    try:
-        lock_manifest(
-            _workspace_path(_MANIFEST.value),
-            _workspace_path(_LOCK.value),
-            mirrors=_MIRROR.value,
-            snapshot_url=_SNAPSHOT_URL.value or None,
-            cache_dir=cache_dir,
-            timeout=_TIMEOUT.value,
-        )
-    except OSError as e:
-        # Local I/O (the lock's directory, the cache): still one line, never a traceback.
-        raise UserError(f"cannot write {e.filename or 'output'}: {e.strerror}") from None
+    lock_manifest(
+        _workspace_path(_MANIFEST.value),
+        _workspace_path(_LOCK.value),
+        mirrors=_MIRROR.value,
+        snapshot_url=_SNAPSHOT_URL.value or None,
+        cache_dir=cache_dir,
+        timeout=_TIMEOUT.value,
+    )
     return 0
 
 

@@ -35,26 +35,21 @@ def main(argv: Sequence[str]) -> int:
     if not _DEB.value or not _OUTPUT.value:
         raise UserError("--deb and --output are required")
     output_dir = os.path.dirname(os.path.abspath(_OUTPUT.value))
-    try:
-        with contextlib.ExitStack() as outputs:
-            layer = outputs.enter_context(atomic.atomic_binary_output(_OUTPUT.value))
-            descriptor = repack(
-                _DEB.value,
-                layer,
-                compression=_COMPRESSION.value,
-                level=_LEVEL.value,
-                threads=_THREADS.value,
-                md5sums=_MD5SUMS.value,
-                tmpdir=output_dir,
+    with contextlib.ExitStack() as outputs:
+        layer = outputs.enter_context(atomic.atomic_binary_output(_OUTPUT.value))
+        descriptor = repack(
+            _DEB.value,
+            layer,
+            compression=_COMPRESSION.value,
+            level=_LEVEL.value,
+            threads=_THREADS.value,
+            md5sums=_MD5SUMS.value,
+            tmpdir=output_dir,
+        )
+        if _DESCRIPTOR.value:
+            outputs.enter_context(atomic.atomic_binary_output(_DESCRIPTOR.value)).write(
+                canonical_json.dumps(descriptor.to_json())
             )
-            if _DESCRIPTOR.value:
-                outputs.enter_context(atomic.atomic_binary_output(_DESCRIPTOR.value)).write(
-                    canonical_json.dumps(descriptor.to_json())
-                )
-    except BrokenPipeError:
-        raise
-    except OSError as e:
-        raise UserError(f"cannot write {e.filename or 'output'}: {e.strerror}") from None
     return 0
 
 

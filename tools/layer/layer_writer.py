@@ -63,24 +63,19 @@ def main(argv: Sequence[str]) -> int:
     compress.resolve_settings(_COMPRESSION.value, _LEVEL.value, _THREADS.value)  # flag errors first
     _check_outputs(_OUTPUT.value, _DESCRIPTOR.value, _LISTING.value)
     spec_path = _SPEC.value
-    try:
-        with spec.builder_from_spec(spec_path, mtime=mtime, tmpdir=os.path.dirname(os.path.abspath(_OUTPUT.value))) \
-                as builder, contextlib.ExitStack() as outputs:
-            if _LISTING.value:
-                with _naming_spec(spec_path):
-                    lines = "".join(entry.listing_line() + "\n" for entry in builder.entries())
-                outputs.enter_context(atomic.atomic_text_output(_LISTING.value)).write(lines)
-            layer = outputs.enter_context(atomic.atomic_binary_output(_OUTPUT.value))
+    with spec.builder_from_spec(spec_path, mtime=mtime, tmpdir=os.path.dirname(os.path.abspath(_OUTPUT.value))) \
+            as builder, contextlib.ExitStack() as outputs:
+        if _LISTING.value:
             with _naming_spec(spec_path):
-                descriptor = builder.write(layer, compression=_COMPRESSION.value, level=_LEVEL.value,
-                                           threads=_THREADS.value)
-            if _DESCRIPTOR.value:
-                outputs.enter_context(atomic.atomic_binary_output(_DESCRIPTOR.value)).write(
-                    canonical_json.dumps(descriptor.to_json()))
-    except BrokenPipeError:
-        raise
-    except OSError as e:
-        raise UserError(f"cannot write {e.filename or 'the outputs'}: {e.strerror}") from None
+                lines = "".join(entry.listing_line() + "\n" for entry in builder.entries())
+            outputs.enter_context(atomic.atomic_text_output(_LISTING.value)).write(lines)
+        layer = outputs.enter_context(atomic.atomic_binary_output(_OUTPUT.value))
+        with _naming_spec(spec_path):
+            descriptor = builder.write(layer, compression=_COMPRESSION.value, level=_LEVEL.value,
+                                       threads=_THREADS.value)
+        if _DESCRIPTOR.value:
+            outputs.enter_context(atomic.atomic_binary_output(_DESCRIPTOR.value)).write(
+                canonical_json.dumps(descriptor.to_json()))
     return 0
 
 

@@ -52,6 +52,8 @@ _COUNT = flags.DEFINE_integer("count", 1, "How many.")
 def main(argv):
     if _COUNT.value == 0:
         raise UserError("input.json: field x is missing;\\n add it")
+    if _COUNT.value < 0:
+        raise OSError(28, "No space left on device", "out.bin")
     print("count", _COUNT.value, argv[1:])
     return 0
 
@@ -75,6 +77,7 @@ def test_run_cli_runs_main_with_the_parsed_flags(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--count=0"], "tool: error: input.json: field x is missing; add it\n"),
+    (["--count=-1"], "tool: error: cannot read or write out.bin: No space left on device\n"),
     (["--count=many"], "tool: error: flag --count=many: invalid literal for int() with base 10: 'many' (see --help)\n"),
     (["--colour=red"], "tool: error: Unknown command line flag 'colour' (see --help)\n"),
     (["stray"], "tool: error: unexpected arguments 'stray'; every input is a --flag (see --help)\n"),
