@@ -47,42 +47,31 @@ BAD_VALUES = {
 }
 
 
+# Input each tool cannot use: files to write first ({name: content}), then the arguments and extra
+# environment; "{tmp}" stands for the test's directory, which is also the working directory.
+BAD_INPUT = {
+    "layer_writer": ({}, ["--spec={tmp}/missing.json", "--output={tmp}/layer.tar.gz"], {}),
+    "image_assembler": ({}, ["--base={tmp}/missing", "--output={tmp}/image"], {}),
+    "image_diff": ({}, ["{tmp}/missing", "{tmp}/missing2"], {}),
+    "image_hashes": ({"bad.digest": "sha256:not-hex"}, ["--image=app={tmp}/bad.digest", "--output={tmp}/h.json"], {}),
+    "deb_lock": ({"bad.toml": "snapshot = \n"}, ["--manifest={tmp}/bad.toml", "--lock={tmp}/bad.lock.json"], {}),
+    "deb_repack": ({"not.deb": "PK a zip, not a deb"}, ["--deb={tmp}/not.deb", "--output={tmp}/layer.tar.gz"], {}),
+    "image_publish": ({}, ["--layout={tmp}/missing", "--repository=127.0.0.1:5000/app"], {}),
+    "spring_boot_jar": ({"boot.json": '{"loader": "l.jar", "classes": [], "start_class": "A", "colour": "red"}'},
+                        ["--spec={tmp}/boot.json", "--output={tmp}/app.jar"], {}),
+    # As the repository rule runs it: into the directory it stands in.
+    "deb_tree": ({}, ["--data=python3={tmp}/missing.tar.xz", "--output=."], {}),
+    # It reads the release manifest from its working directory (the runfiles under bazel run).
+    "update_expected": ({"image_hashes.json": '{"app": '}, [], {"BUILD_WORKSPACE_DIRECTORY": "{tmp}", "REPRO_IMAGES": ""}),
+}
+
+
 def _bad_input(tool: str, tmp: str) -> tuple[list[str], dict[str, str]]:
-    """Arguments and extra environment that give `tool` input it cannot use."""
-    missing = os.path.join(tmp, "missing")
-    if tool == "layer_writer":
-        return [f"--spec={missing}.json", f"--output={tmp}/layer.tar.gz"], {}
-    if tool == "image_assembler":
-        return [f"--base={missing}", f"--output={tmp}/image"], {}
-    if tool == "image_diff":
-        return [missing, missing + "2"], {}
-    if tool == "image_hashes":
-        with open(os.path.join(tmp, "bad.digest"), "w") as f:
-            f.write("sha256:not-hex")
-        return [f"--image=app={tmp}/bad.digest", f"--output={tmp}/hashes.json"], {}
-    if tool == "deb_lock":
-        with open(os.path.join(tmp, "bad.toml"), "w") as f:
-            f.write("snapshot = \n")
-        return [f"--manifest={tmp}/bad.toml", f"--lock={tmp}/bad.lock.json"], {}
-    if tool == "deb_repack":
-        with open(os.path.join(tmp, "not.deb"), "wb") as f:
-            f.write(b"PK\x03\x04 a zip, not a deb")
-        return [f"--deb={tmp}/not.deb", f"--output={tmp}/layer.tar.gz"], {}
-    if tool == "image_publish":
-        return [f"--layout={missing}", "--repository=127.0.0.1:5000/app"], {}
-    if tool == "spring_boot_jar":
-        with open(os.path.join(tmp, "boot.json"), "w") as f:
-            f.write('{"loader": "loader.jar", "classes": [], "start_class": "A", "colour": "red"}')
-        return [f"--spec={tmp}/boot.json", f"--output={tmp}/app.jar"], {}
-    if tool == "deb_tree":
-        # As the repository rule runs it: into the directory it stands in.
-        return [f"--data=python3={missing}.tar.xz", "--output=."], {}
-    if tool == "update_expected":
-        # It reads the release manifest from its working directory (the runfiles under bazel run).
-        with open(os.path.join(tmp, "image_hashes.json"), "w") as f:
-            f.write('{"app": ')
-        return [], {"BUILD_WORKSPACE_DIRECTORY": tmp, "REPRO_IMAGES": ""}
-    raise AssertionError(tool)
+    files, args, env = BAD_INPUT[tool]
+    for name, content in files.items():
+        with open(os.path.join(tmp, name), "w") as f:
+            f.write(content)
+    return [a.replace("{tmp}", tmp) for a in args], {k: v.replace("{tmp}", tmp) for k, v in env.items()}
 
 
 def _run(tool: str, args: list[str], tmp: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
