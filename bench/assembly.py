@@ -14,9 +14,10 @@ import shutil
 import statistics
 
 from bench import datagen
-from bench.common import GIB, Context, Row, check, human_size, log
+from bench.common import GIB, Context, Row, check, log
 from bench.measure import Timing, run_checked, run_timed
 from bench.writer import blob_path, descriptor_path, run_writer
+from tools.common.units import human_size
 
 SECTION = "assembly"
 SMALL_LAYER, BIG_LAYER = 1 << 10, 2 * GIB

@@ -19,9 +19,10 @@ import shutil
 import zipfile
 
 from bench import datagen
-from bench.common import MIB, Context, Row, check, human_size, log, mb_per_s
+from bench.common import MIB, Context, Row, check, log, mb_per_s
 from bench.measure import best_of, file_size, remove, run_checked, run_timed
-from bench.writer import sha256_file
+from tools.common.digest import file_digest
+from tools.common.units import human_size
 
 SECTION = "bootjar"
 JARS = 45
@@ -118,7 +119,7 @@ def run(ctx: Context) -> list[Row]:
         return run_timed([[tool, "--spec", spec, "--output", ours]], cwd=ctx.repo)
 
     timing = best_of(ctx.repeat, measure_ours)
-    size, digest = file_size(ours), sha256_file(ours)
+    size, digest = file_size(ours), file_digest(ours)
     with zipfile.ZipFile(ours) as zf:
         entries = len(zf.infolist())
     rows = [Row(SECTION, f"ours: spring_boot_jar ({JARS} jars)", seconds=timing.seconds,
@@ -131,7 +132,7 @@ def run(ctx: Context) -> list[Row]:
     reversed_spec = write_spec(ctx, inputs, "boot_reversed.json", reverse=True)
     again = os.path.join(ctx.work, "boot_reversed.jar")
     run_checked([tool, "--spec", reversed_spec, "--output", again], cwd=ctx.repo)
-    digests = {digest, sha256_file(again)}
+    digests = {digest, file_digest(again)}
     remove(again)
     rows.append(check(SECTION, "identical bytes with the runtime jars in reverse order", float(len(digests)),
                       lambda v: f"{int(v)} digest(s)", "1 digest", lambda v: v == 1))

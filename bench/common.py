@@ -7,7 +7,6 @@ import os
 import sys
 from typing import Any, Callable, Optional
 
-KIB = 1 << 10
 MIB = 1 << 20
 GIB = 1 << 30
 MB = 1_000_000  # throughput is reported in MB/s (10^6 bytes), sizes in MiB
@@ -66,14 +65,6 @@ def log(message: str) -> None:
 
 def mb_per_s(input_bytes: int, seconds: float) -> float:
     return input_bytes / MB / seconds if seconds > 0 else float("inf")
-
-
-def human_size(size: int) -> str:
-    for unit, factor in (("GiB", GIB), ("MiB", MIB), ("KiB", KIB)):
-        if size >= factor:
-            value = size / factor
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{size} B"
 
 
 def check(section: str, case: str, value: Optional[float], text: Callable[[float], str], target: str,

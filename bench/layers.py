@@ -11,9 +11,10 @@ import os
 from typing import Callable, Optional
 
 from bench import datagen, pkg_tar
-from bench.common import MIB, Context, Row, ToolFailed, check, error_row, human_size, log, mb_per_s
+from bench.common import MIB, Context, Row, ToolFailed, check, error_row, log, mb_per_s
 from bench.measure import Timing, best_of, file_size, remove, run_timed
 from bench.writer import blob_path, run_writer
+from tools.common.units import human_size
 
 SECTION = "layers"
 SMALL_FILES, SMALL_FILE_SIZE, SMALL_PER_DIR = 50_000, 4 << 10, 250

@@ -7,9 +7,11 @@ the blobs' sha256 must be equal per compression. Times per thread count are info
 from __future__ import annotations
 
 from bench import datagen
-from bench.common import Context, Row, check, human_size, log, mb_per_s
+from bench.common import Context, Row, check, log, mb_per_s
 from bench.measure import remove
-from bench.writer import LayerRun, blob_path, run_writer, sha256_file
+from bench.writer import LayerRun, blob_path, run_writer
+from tools.common.digest import file_digest
+from tools.common.units import human_size
 
 SECTION = "parallel"
 FILES, FILE_SIZE = 64, 4 << 20
@@ -41,7 +43,7 @@ def bench_compression(ctx: Context, tree: str, total: int, compression: str) -> 
         name = f"parallel_{compression}_{threads}"
         run = run_writer(ctx, tree, name, compression, threads=threads)
         # The descriptor's digest is the writer's own hash; hash the file ourselves too.
-        actual = sha256_file(blob_path(ctx, name))
+        actual = file_digest(blob_path(ctx, name))
         remove(blob_path(ctx, name))
         digests.add(actual)
         if actual != run.digest:

@@ -10,8 +10,9 @@ import os
 import shutil
 
 from bench import datagen
-from bench.common import MB, Context, Row, human_size, log, mb_per_s
+from bench.common import MB, Context, Row, log, mb_per_s
 from bench.measure import best_of, file_size, remove, run_checked, run_timed
+from tools.common.units import human_size
 
 SECTION = "repack"
 FILES, FILE_SIZE = 100, 1_000_000

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 from typing import Optional
@@ -55,11 +54,3 @@ def blob_path(ctx: Context, name: str) -> str:
 
 def descriptor_path(ctx: Context, name: str) -> str:
     return os.path.join(ctx.work, f"{name}.desc.json")
-
-
-def sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb", buffering=0) as f:
-        while chunk := f.read(4 << 20):
-            digest.update(chunk)
-    return "sha256:" + digest.hexdigest()

@@ -33,18 +33,17 @@ cd "$copy" || exit 1
 image=shuffler/services/taskbuilder/task_builder_image
 expected=e2e/expected/task_builder.jsonl
 
-# Which layers of the built image differ from the committed expectation: "same"/"changed" each.
+# Which layers of the built image differ from the committed expectation: "same"/"changed" each,
+# read with the project's own layout and description readers.
 layer_changes() {
   ./scripts/buildenv/run.sh sh -c 'bazel build //'"${image%/*}:${image##*/}"' >/dev/null 2>&1 || exit 1
     python3 - "$(bazel info bazel-bin 2>/dev/null)/'"$image"'" '"$expected"' <<"PY"
-import json, os, sys
+import sys
+from tools.common import oci
+from tools.image import description
 layout, expected = sys.argv[1], sys.argv[2]
-index = json.load(open(os.path.join(layout, "index.json")))
-blob = lambda d: os.path.join(layout, "blobs", "sha256", d.split(":")[1])
-manifest = json.load(open(blob(index["manifests"][0]["digest"])))
-built = [l["digest"] for l in manifest["layers"]]
-items = [json.loads(line) for line in open(expected) if line.startswith("{")]
-wanted = [item["digest"] for item in items if "layer" in item]
+built = [layer.digest for layer in oci.resolve_image(oci.Layout.open(layout, "built image")).layers]
+wanted = [layer.digest for layer in description.read_description(expected).layers]
 print(" ".join("same" if a == b else "changed" for a, b in zip(wanted, built)))
 PY'
 }

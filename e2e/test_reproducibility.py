@@ -11,8 +11,8 @@ import pytest
 from e2e import reproducibility
 from tools.image import description
 
-EXPECTED = reproducibility.read_json(reproducibility.EXPECTED_HASHES)
-BUILT = reproducibility.read_json(reproducibility.RELEASE_MANIFEST)
+EXPECTED = reproducibility.read_hashes(reproducibility.EXPECTED_HASHES, "expected digests")
+BUILT = reproducibility.read_hashes(reproducibility.RELEASE_MANIFEST, "release manifest")
 LAYOUTS = reproducibility.images()
 
 

@@ -11,19 +11,21 @@ from __future__ import annotations
 import io
 import json
 import os
-import sys
+from typing import Sequence
 
 from e2e import reproducibility
 from tools.common import atomic
 from tools.common.errors import UserError, run_cli
 from tools.image import description
 
+TOOL = "update_expected"
 
-def _main(argv: list[str]) -> int:
+
+def main(argv: Sequence[str]) -> int:
     workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
     if not workspace:
         raise UserError("run me with `bazel run //e2e:update_expected`")
-    hashes = reproducibility.read_json(reproducibility.RELEASE_MANIFEST)
+    hashes = reproducibility.read_hashes(reproducibility.RELEASE_MANIFEST, "release manifest")
     layouts = reproducibility.images()
     missing = sorted(set(hashes) - set(layouts))
     if missing:
@@ -52,4 +54,4 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    run_cli("update_expected", _main, sys.argv[1:])
+    run_cli(TOOL, main)

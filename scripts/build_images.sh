@@ -6,18 +6,13 @@
 # service, sorted. Those digests are what a verifier re-derives and a TEE attests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/format.sh
 started=$SECONDS
 ./scripts/buildenv/run.sh sh -c '
   set -e
   bazel build //... "$@"
-  if bazel query //:image_hashes >/dev/null 2>&1; then
-    bazel build //:image_hashes "$@"
-    python3 -c "import json,sys
+  python3 -c "import json,sys
 for name, digest in sorted(json.load(open(sys.argv[1])).items()):
     print(name, digest)" "$(bazel info bazel-bin "$@" 2>/dev/null)/image_hashes.json"
-  else
-    echo "(no service images defined yet: built //...)" >&2
-  fi
 ' build_images "$@"
-elapsed=$((SECONDS - started))
-printf 'build_images.sh: finished in %dm%02ds\n' $((elapsed / 60)) $((elapsed % 60)) >&2
+echo "build_images.sh: finished in $(human_duration $((SECONDS - started)))" >&2

@@ -14,6 +14,8 @@ if [[ ! -f /etc/reproimage-buildenv ]]; then
   exec "$project/scripts/buildenv/run.sh" ./scripts/check_reproducibility.sh "$@"
 fi
 
+. "$project/scripts/format.sh"
+
 only="" keep=0
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -71,7 +73,10 @@ build() {
     tail -5 "$log" | sed 's/^/    /' >&2
   fi
   (cd "$src" && "${prefix[@]}" bazel --output_user_root="$out" shutdown) >/dev/null 2>&1
-  ((keep)) || rm -rf "$out" 2>/dev/null || chmod -R u+w "$out" 2>/dev/null && rm -rf "$out"
+  if ((!keep)); then
+    # Bazel leaves read-only directories in an output root: make them writable if rm cannot.
+    rm -rf "$out" 2>/dev/null || { chmod -R u+w "$out" && rm -rf "$out"; }
+  fi
   return $status
 }
 
@@ -214,5 +219,5 @@ print(f"{cells - bad} passed, {bad + len(failed_builds) * len(images)} failed, {
 sys.exit(1 if bad or failed_builds else 0)
 PY
 status=$?
-echo "check_reproducibility.sh: finished in $(((SECONDS - started) / 60))m$(((SECONDS - started) % 60))s" >&2
+echo "check_reproducibility.sh: finished in $(human_duration $((SECONDS - started)))" >&2
 exit $status

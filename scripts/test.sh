@@ -9,6 +9,7 @@
 # `N passed, N failed, N skipped`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/format.sh
 started=$SECONDS
 status=0
 passed=0 failed=0 skipped=0
@@ -53,8 +54,7 @@ echo "== digests under varied build conditions (fresh copies and output bases)"
 ((PIPESTATUS[0] == 0)) || status=1
 add_counts "$log"
 
-elapsed=$((SECONDS - started))
-printf 'test.sh: finished in %dm%02ds\n' $((elapsed / 60)) $((elapsed % 60))
+echo "test.sh: finished in $(human_duration $((SECONDS - started)))"
 ((failed == 0)) || status=1
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

@@ -1,4 +1,4 @@
-"""Macros that split a py_binary into the image layers of the source document."""
+"""Macros that split a py_binary into image layers: interpreter, packages, application."""
 
 load(":image_layer.bzl", "image_layer")
 load(":oci_image.bzl", "oci_image")

@@ -5,6 +5,8 @@ BUILDENV_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROJECT_DIR=$(cd "$BUILDENV_DIR/../.." && pwd)
 # shellcheck source=environment.conf
 . "$BUILDENV_DIR/environment.conf"
+# shellcheck source=../format.sh
+. "$BUILDENV_DIR/../format.sh"
 LOCK_FILE=${REPROIMAGE_ENVIRONMENT_LOCK:-$BUILDENV_DIR/environment.lock}
 CACHE_DIR=${REPROIMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/reproimage}
 # Inside the environment this file exists; the scripts then run commands directly.
@@ -50,9 +52,4 @@ lock_value() {  # lock_value KEY: a header value of environment.lock
 
 require_root() {
   [[ $(id -u) -eq 0 ]] || die "needs root privileges (mount namespaces, pivot_root, debootstrap): run it with sudo, or as root"
-}
-
-human_duration() {  # human_duration SECONDS
-  local s=$1
-  if ((s >= 60)); then printf '%dm%02ds' $((s / 60)) $((s % 60)); else printf '%ds' "$s"; fi
 }

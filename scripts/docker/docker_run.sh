@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# docker_run.sh "CMD": runs CMD in the build environment's container, as the source document's
-# scripts/docker/docker_run.sh does. The workspace is mounted at /workspace (the same fixed path as
+# docker_run.sh "CMD": runs CMD in the build environment's container (scripts/docker/Dockerfile,
+# the same pinned environment as scripts/buildenv/ makes without Docker). The workspace is mounted at /workspace (the same fixed path as
 # scripts/buildenv/run.sh uses) and Bazel's caches live in named volumes.
 #
 #   ./scripts/docker/docker_run.sh "bazel build //..."

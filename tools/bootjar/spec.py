@@ -18,12 +18,12 @@ relative to the working directory (Bazel's execroot). Unknown fields are errors.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from tools.bootjar import checks
 from tools.bootjar.layout import DEFAULT_LAUNCHER, BootJarSpec, Lib
 from tools.common.errors import UserError
+from tools.common.json_file import load_json
 
 _FIELDS = {"loader", "classes", "libs", "start_class", "launcher_class", "spring_boot_version", "build_target",
            "lib_order", "dupeclassescheck", "dupeclassescheck_ignorelist", "banned"}
@@ -31,13 +31,7 @@ _LIB_FIELDS = {"name", "path", "application"}
 
 
 def load_spec(path: str) -> BootJarSpec:
-    try:
-        with open(path, encoding="utf-8") as f:
-            raw = json.load(f)
-    except FileNotFoundError:
-        raise UserError(f"spec {path} does not exist") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UserError(f"cannot read spec {path}: {e}") from None
+    raw = load_json(path, "spec")
     try:
         return parse_spec(raw)
     except UserError as e:

@@ -20,7 +20,7 @@ if __package__ in (None, ""):
 
 from typing import Sequence
 
-from absl import app, flags
+from absl import flags
 
 from tools.bootjar import layout
 from tools.bootjar.spec import load_spec
@@ -33,26 +33,15 @@ _SPEC = flags.DEFINE_string("spec", None, "JSON spec of the jar (see tools/bootj
 _OUTPUT = flags.DEFINE_string("output", None, "Where to write the executable jar.")
 
 
-def _main(argv: Sequence[str]) -> int:
-    if len(argv) > 1:
-        raise UserError(f"unexpected arguments {' '.join(argv[1:])!r}; every input goes through --spec")
+def main(argv: Sequence[str]) -> int:
     if not _SPEC.value or not _OUTPUT.value:
         raise UserError("--spec and --output are required")
     atomic.check_replaceable(_OUTPUT.value)
     spec = load_spec(_SPEC.value)
-    try:
-        with layout.plan(spec) as plan, atomic.atomic_binary_output(_OUTPUT.value) as out:
-            layout.write(plan, out)
-    except BrokenPipeError:
-        raise
-    except OSError as e:
-        raise UserError(f"cannot read or write {e.filename or 'a file'}: {e.strerror}") from None
+    with layout.plan(spec) as plan, atomic.atomic_binary_output(_OUTPUT.value) as out:
+        layout.write(plan, out)
     return 0
 
 
-def main() -> None:
-    app.run(lambda argv: run_cli(TOOL, _main, argv))
-
-
 if __name__ == "__main__":
-    main()
+    run_cli(TOOL, main)

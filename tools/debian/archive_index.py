@@ -10,31 +10,28 @@ parsed. Downloads come from the snapshot first and the mirrors after it.
 
 from __future__ import annotations
 
-import bz2
 import dataclasses
 import datetime
 import email.utils
-import gzip
 import hashlib
-import lzma
 import os
-import re
 import sys
 import tempfile
 from typing import Callable, Sequence
 
+from tools.common.digest import is_sha256_hex
 from tools.common.errors import UserError
 from tools.debian import fetch
 from tools.debian.cache import ContentCache
 from tools.debian.control import parse_paragraphs
 from tools.debian.manifest import Manifest
 from tools.debian.signature import check_keyring, verify_clearsigned
+from tools.layer import decompress
 
 DEFAULT_SNAPSHOT_URL = "https://snapshot.debian.org/archive/"
-DEFAULT_MIRRORS = ("https://deb.debian.org/",)
 # Preference order for the index file: smallest download first.
-_INDEX_VARIANTS = (("Packages.xz", "xz"), ("Packages.gz", "gz"), ("Packages.bz2", "bz2"), ("Packages", None))
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_INDEX_VARIANTS = (("Packages.xz", decompress.XZ), ("Packages.gz", decompress.GZIP), ("Packages.bz2", decompress.BZIP2),
+                   ("Packages", None))
 
 
 def _with_slash(url: str) -> str:
@@ -62,7 +59,6 @@ class ReleaseFile:
 class Release:
     suite: str | None
     codename: str | None
-    date: str | None
     valid_until: datetime.datetime | None
     acquire_by_hash: bool
     files: dict[str, ReleaseFile]
@@ -79,7 +75,7 @@ def parse_release(text: str, *, source: str) -> Release:
         parts = line.split()
         if not parts:
             continue
-        if len(parts) != 3 or not _HEX64.match(parts[0]) or not parts[1].isdigit():
+        if len(parts) != 3 or not is_sha256_hex(parts[0]) or not parts[1].isdigit():
             raise UserError(f"{source}: malformed SHA256 line {line.strip()!r}")
         files[parts[2]] = ReleaseFile(parts[2], parts[0], int(parts[1]))
     if not files:
@@ -95,7 +91,6 @@ def parse_release(text: str, *, source: str) -> Release:
     return Release(
         suite=fields.get("suite"),
         codename=fields.get("codename"),
-        date=fields.get("date"),
         valid_until=valid_until,
         acquire_by_hash=fields.get("acquire-by-hash", "").strip().lower() == "yes",
         files=files,
@@ -112,26 +107,12 @@ class IndexEntry:
     fields: dict[str, str] = dataclasses.field(compare=False, hash=False, repr=False)
     archive: str = ""
     suite: str = ""
-    component: str = ""
     # Position of (archive, suite, component) in the manifest: breaks ties
     # between byte-identical versions offered by two suites.
     source_rank: int = 0
 
     def field(self, name: str) -> str | None:
         return self.fields.get(name)
-
-
-def _decompress(data: bytes, kind: str | None, source: str) -> bytes:
-    try:
-        if kind == "xz":
-            return lzma.decompress(data)
-        if kind == "gz":
-            return gzip.decompress(data)
-        if kind == "bz2":
-            return bz2.decompress(data)
-    except (lzma.LZMAError, OSError, EOFError) as e:
-        raise UserError(f"{source}: cannot decompress verified index: {e}") from None
-    return data
 
 
 Warn = Callable[[str], None]
@@ -267,7 +248,7 @@ class IndexLoader:
                 with open(dest, "rb") as f:
                     data = f.read()
                 self.cache.put_verified_file(entry.sha256, dest)
-        plain = _decompress(data, kind, label)
+        plain = decompress.decompress_bytes(data, kind, f"verified index {label}")
         # When the Release also pins the uncompressed index, hold the
         # decompressor's output to it as well.
         plain_entry = release.files.get(f"{directory}/Packages")
@@ -305,7 +286,6 @@ class IndexLoader:
                                 fields=fields,
                                 archive=source.archive,
                                 suite=suite,
-                                component=component,
                                 source_rank=rank,
                             )
                         )

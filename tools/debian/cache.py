@@ -11,12 +11,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import shutil
 
 from tools.common.atomic import atomic_binary_output
+from tools.common.digest import is_sha256_hex
 
-_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
 def default_cache_dir() -> str:
@@ -30,7 +29,7 @@ class ContentCache:
         self.directory = directory
 
     def _path(self, sha256: str) -> str:
-        assert self.directory is not None and _HEX.match(sha256), sha256
+        assert self.directory is not None and is_sha256_hex(sha256), sha256
         return os.path.join(self.directory, "sha256", sha256)
 
     def get(self, sha256: str, size: int | None) -> bytes | None:
@@ -56,11 +55,3 @@ class ContentCache:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(path, "rb") as src, atomic_binary_output(target) as dst:
             shutil.copyfileobj(src, dst)
-
-    def entries(self) -> list[str]:
-        if self.directory is None:
-            return []
-        try:
-            return sorted(os.listdir(os.path.join(self.directory, "sha256")))
-        except FileNotFoundError:
-            return []

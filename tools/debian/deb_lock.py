@@ -15,30 +15,30 @@ import os
 import time
 from typing import Sequence
 
-from absl import app, flags
+from absl import flags
 
 from tools.common.errors import UserError, run_cli
+from tools.common.units import human_duration, human_size
 from tools.debian import archive_index, fetch
 from tools.debian.cache import ContentCache, default_cache_dir
 from tools.debian.lockfile import build_lock, write_lock
 from tools.debian.manifest import load_manifest
 from tools.debian.resolver import PackageIndex, resolve
 
-FLAGS = flags.FLAGS
-flags.DEFINE_string("manifest", None, "Manifest (.toml) to resolve.")
-flags.DEFINE_string("lock", None, "Lock file (.lock.json) to write.")
-flags.DEFINE_multi_string(
+TOOL = "deb_lock"
+
+_MANIFEST = flags.DEFINE_string("manifest", None, "Manifest (.toml) to resolve.")
+_LOCK = flags.DEFINE_string("lock", None, "Lock file (.lock.json) to write.")
+_MIRROR = flags.DEFINE_multi_string(
     "mirror", [], "Mirror base URL (\"<archive>/\" is appended); repeatable; overrides the manifest's mirrors."
 )
-flags.DEFINE_string(
+_SNAPSHOT_URL = flags.DEFINE_string(
     "snapshot_url",
     archive_index.DEFAULT_SNAPSHOT_URL,
     "snapshot.debian.org-style base URL (\"<archive>/<snapshot>/\" is appended); empty to skip the snapshot.",
 )
-flags.DEFINE_string("cache_dir", None, "Cache of verified indexes (default: $XDG_CACHE_HOME/tools-debian); empty disables.")
-flags.DEFINE_float("timeout", fetch.DEFAULT_TIMEOUT, "Network timeout per request, in seconds.")
-
-TOOL = "deb_lock"
+_CACHE_DIR = flags.DEFINE_string("cache_dir", None, "Cache of verified indexes (default: $XDG_CACHE_HOME/tools-debian); empty disables.")
+_TIMEOUT = flags.DEFINE_float("timeout", fetch.DEFAULT_TIMEOUT, "Network timeout per request, in seconds.")
 
 
 def _workspace_path(path: str) -> str:
@@ -46,15 +46,6 @@ def _workspace_path(path: str) -> str:
     if workspace and not os.path.isabs(path):
         return os.path.join(workspace, path)
     return path
-
-
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.1f} {unit}" if unit != "B" else f"{size} B"
-        value /= 1024
-    raise AssertionError
 
 
 def lock_manifest(
@@ -97,7 +88,7 @@ def lock_manifest(
     total = sum(p["size"] for p in lock["packages"])
     print(
         f"{TOOL}: locked {len(lock['packages'])} packages ({', '.join(manifest.architectures)}), "
-        f"total {_human(total)} ({total} bytes) in {elapsed:.1f}s -> {lock_path}"
+        f"total {human_size(total)} ({total} bytes) in {human_duration(elapsed)} -> {lock_path}"
     )
     for choice in lock.get("virtual_choices", []):
         print(
@@ -113,33 +104,20 @@ def lock_manifest(
     return lock
 
 
-def _main(argv: Sequence[str]) -> None:
-    if len(argv) > 1:
-        raise UserError(f"unexpected arguments: {' '.join(argv[1:])}")
-    if not FLAGS.manifest or not FLAGS.lock:
+def main(argv: Sequence[str]) -> int:
+    if not _MANIFEST.value or not _LOCK.value:
         raise UserError("--manifest and --lock are required")
-    cache_dir = default_cache_dir() if FLAGS.cache_dir is None else (FLAGS.cache_dir or None)
-    try:
-        _lock(cache_dir)
-    except OSError as e:
-        # Local I/O (the lock's directory, the cache): still one line, never a traceback.
-        raise UserError(f"cannot write {e.filename or 'output'}: {e.strerror}") from None
-
-
-def _lock(cache_dir: str | None) -> None:
+    cache_dir = default_cache_dir() if _CACHE_DIR.value is None else (_CACHE_DIR.value or None)
     lock_manifest(
-        _workspace_path(FLAGS.manifest),
-        _workspace_path(FLAGS.lock),
-        mirrors=FLAGS.mirror,
-        snapshot_url=FLAGS.snapshot_url or None,
+        _workspace_path(_MANIFEST.value),
+        _workspace_path(_LOCK.value),
+        mirrors=_MIRROR.value,
+        snapshot_url=_SNAPSHOT_URL.value or None,
         cache_dir=cache_dir,
-        timeout=FLAGS.timeout,
+        timeout=_TIMEOUT.value,
     )
-
-
-def main() -> None:
-    app.run(lambda argv: run_cli(TOOL, _main, argv))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(TOOL, main)

@@ -14,7 +14,7 @@ import contextlib
 import os
 from typing import Sequence
 
-from absl import app, flags
+from absl import flags
 
 from tools.common import atomic, canonical_json
 from tools.common.errors import UserError, run_cli
@@ -31,38 +31,27 @@ _THREADS = flags.DEFINE_integer("threads", None, "Compression threads; the outpu
 _MD5SUMS = flags.DEFINE_boolean("md5sums", True, "Also add var/lib/dpkg/status.d/<package>.md5sums.")
 
 
-def _main(argv: Sequence[str]) -> int:
-    if len(argv) > 1:
-        raise UserError(f"unexpected arguments {' '.join(argv[1:])!r}; pass packages with --deb")
+def main(argv: Sequence[str]) -> int:
     if not _DEB.value or not _OUTPUT.value:
         raise UserError("--deb and --output are required")
     output_dir = os.path.dirname(os.path.abspath(_OUTPUT.value))
-    try:
-        with contextlib.ExitStack() as outputs:
-            layer = outputs.enter_context(atomic.atomic_binary_output(_OUTPUT.value))
-            descriptor = repack(
-                _DEB.value,
-                layer,
-                compression=_COMPRESSION.value,
-                level=_LEVEL.value,
-                threads=_THREADS.value,
-                md5sums=_MD5SUMS.value,
-                tmpdir=output_dir,
+    with contextlib.ExitStack() as outputs:
+        layer = outputs.enter_context(atomic.atomic_binary_output(_OUTPUT.value))
+        descriptor = repack(
+            _DEB.value,
+            layer,
+            compression=_COMPRESSION.value,
+            level=_LEVEL.value,
+            threads=_THREADS.value,
+            md5sums=_MD5SUMS.value,
+            tmpdir=output_dir,
+        )
+        if _DESCRIPTOR.value:
+            outputs.enter_context(atomic.atomic_binary_output(_DESCRIPTOR.value)).write(
+                canonical_json.dumps(descriptor.to_json())
             )
-            if _DESCRIPTOR.value:
-                outputs.enter_context(atomic.atomic_binary_output(_DESCRIPTOR.value)).write(
-                    canonical_json.dumps(descriptor.to_json())
-                )
-    except BrokenPipeError:
-        raise
-    except OSError as e:
-        raise UserError(f"cannot write {e.filename or 'output'}: {e.strerror}") from None
     return 0
 
 
-def main() -> None:
-    app.run(lambda argv: run_cli(TOOL, _main, argv))
-
-
 if __name__ == "__main__":
-    main()
+    run_cli(TOOL, main)

@@ -27,7 +27,7 @@ import sys
 from dataclasses import dataclass
 from typing import BinaryIO, Sequence
 
-from tools.common.errors import UserError, run_cli
+from tools.common.errors import UserError, run_main
 from tools.layer import modes, paths, tar_reader
 
 TOOL = "deb_tree"
@@ -199,7 +199,7 @@ def unpack(packages: Sequence[tuple[str, str]], out: str) -> int:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UserError(f"{message} (usage: {TOOL} --data NAME=PATH [--data ...] --output DIR)")
+        raise UserError(f"{message} (usage: {TOOL} --data NAME=PATH [--data ...] --output DIR; see --help)")
 
 
 def _main(argv: Sequence[str]) -> int:
@@ -219,7 +219,8 @@ def _main(argv: Sequence[str]) -> int:
 
 
 def main() -> None:
-    run_cli(TOOL, _main, sys.argv[1:])
+    # run_main, not run_cli: the flags are argparse's, there is no absl-py here.
+    run_main(TOOL, _main, sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -14,12 +14,13 @@ import re
 from typing import Any, Callable, Iterable
 
 from tools.common.atomic import atomic_binary_output
+from tools.common.digest import is_sha256_hex
 from tools.common.errors import UserError
+from tools.common.json_file import load_json
 from tools.debian.archive_index import IndexEntry
 from tools.debian.resolver import Resolution
 
 LOCK_VERSION = 1
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+~%-]*(/[A-Za-z0-9_.+~%-]+)*\.deb$")
 
 
@@ -30,7 +31,7 @@ def _checked_pool_fields(entry: IndexEntry) -> tuple[str, str, int]:
     if not _FILENAME.match(filename) or any(part in (".", "..") for part in filename.split("/")):
         raise UserError(f"{where}: refusing Filename {filename!r} (must be a relative pool path ending in .deb)")
     sha256 = (entry.field("sha256") or "").lower()
-    if not _HEX64.match(sha256):
+    if not is_sha256_hex(sha256):
         raise UserError(f"{where}: missing or malformed SHA256 field")
     size = entry.field("size") or ""
     if not size.isdigit() or int(size) <= 0:
@@ -115,13 +116,7 @@ def write_lock(path: str, lock: dict[str, Any]) -> None:
 
 
 def read_lock(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as f:
-            lock = json.loads(f.read().decode("utf-8"))
-    except OSError as e:
-        raise UserError(f"cannot read lock {path}: {e.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UserError(f"{path}: not a JSON lock file: {e}") from None
+    lock = load_json(path, "lock")
     if not isinstance(lock, dict) or lock.get("lock_version") != LOCK_VERSION:
         raise UserError(f"{path}: unsupported lock_version {lock.get('lock_version') if isinstance(lock, dict) else None!r}; re-lock")
     return lock

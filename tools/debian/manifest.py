@@ -15,10 +15,10 @@ import re
 import tomllib
 from typing import Any
 
+from tools.common.digest import is_sha256_hex
 from tools.common.errors import UserError
 
 SNAPSHOT_RE = re.compile(r"^\d{8}T\d{6}Z$")
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 # Debian archive, suite, component and architecture names: no slashes, no
 # dots at the start, nothing that could walk out of a URL path.
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.+_-]*$")
@@ -111,7 +111,7 @@ def load_manifest(path: str) -> Manifest:
         raise UserError(f"{path}: keyring must be a path relative to the manifest")
     keyring_path = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)), keyring))
     keyring_sha256 = data["keyring_sha256"]
-    if not isinstance(keyring_sha256, str) or not _SHA256_RE.match(keyring_sha256):
+    if not is_sha256_hex(keyring_sha256):
         raise UserError(f"{path}: keyring_sha256 must be 64 lowercase hex digits")
 
     raw_sources = data["sources"]

@@ -35,6 +35,7 @@ from typing import BinaryIO, Iterator, Sequence
 from tools.common.errors import UserError
 from tools.debian import postinst
 from tools.debian.control import parse_paragraphs
+from tools.layer import decompress
 from tools.layer.builder import LayerBuilder
 from tools.layer.descriptor import LayerDescriptor
 
@@ -123,26 +124,13 @@ class DebInfo:
     postinst: str | None = None  # the postinst maintainer script's text
 
 
-def _decompress_control(data: bytes, suffix: str, what: str) -> bytes:
-    if suffix != ".zst":
-        return data  # tarfile's "r:*" handles plain, gzip and xz
-    try:
-        import zstandard  # only needed for zstd-compressed packages
-    except ImportError:
-        raise UserError(f"{what} is zstd-compressed; reading it needs the 'zstandard' Python package") from None
-    try:
-        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True) as r:
-            return r.read()
-    except zstandard.ZstdError as e:
-        raise UserError(f"{what} is not valid zstd: {e}") from None
-
-
 def _read_control_tar(data: bytes, what: str) -> tuple[str, bytes | None, str | None]:
+    """`control`, `md5sums` and `postinst` of a control.tar member, whatever its compression."""
     control = None
     md5sums = None
     postinst = None
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*", encoding="utf-8", errors="surrogateescape") as tar:
+        with decompress.open_tar_stream(io.BytesIO(data), what) as tar:
             for info in tar:
                 name = info.name[2:] if info.name.startswith("./") else info.name
                 if name not in ("control", "md5sums", "postinst"):
@@ -156,7 +144,7 @@ def _read_control_tar(data: bytes, what: str) -> tuple[str, bytes | None, str | 
                     md5sums = content
                 else:
                     postinst = content.decode("utf-8", errors="replace")
-    except (tarfile.TarError, EOFError, OSError) as e:
+    except (tarfile.TarError,) + decompress.decoding_errors() as e:
         raise UserError(f"{what} is not a valid tar archive: {e}") from None
     if control is None:
         raise UserError(f"{what} has no control file")
@@ -188,9 +176,8 @@ def read_deb(path: str, data_dest: str | None) -> DebInfo:
                     raise UserError(f"{path}: unexpected member {member.name!r}")
                 if member.size > _CONTROL_LIMIT:
                     raise UserError(f"{path}: {member.name} is implausibly large ({member.size} bytes)")
-                what = f"{path}: {member.name}"
-                raw = _decompress_control(reader.read(member.size), suffix, what)
-                control_text, md5sums, postinst_text = _read_control_tar(raw, what)
+                control_text, md5sums, postinst_text = _read_control_tar(reader.read(member.size),
+                                                                         f"{path}: {member.name}")
             elif member.name.startswith("data.tar"):
                 suffix = member.name[len("data.tar"):]
                 if suffix not in _DATA_SUFFIXES or data_member is not None:

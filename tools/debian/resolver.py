@@ -1,30 +1,10 @@
 """Transitive closure of requested Debian packages over Pre-Depends and Depends.
 
-Candidate choice (deterministic; documented in README.md):
-
-1. A relation (`a | b | c`, each alternative optionally versioned and
-   arch-qualified) that some already selected package satisfies - by name or
-   through Provides - is satisfied by it; alternatives are checked in order.
-2. Otherwise the first alternative that can be satisfied wins. For it, the
-   real package of that name is taken at its highest version that satisfies
-   the constraint (ties between suites go to the source listed first in the
-   manifest).
-3. If no real package satisfies it but packages Provide the name (versioned
-   provides count for versioned relations, `=` only), the provider whose
-   name sorts first is taken, at its highest version; the choice is recorded
-   in `Resolution.virtual_choices` when there was more than one provider.
-4. Only one version of a package name is ever selected. When a relation
-   needs a version of an already selected package that the selected version
-   does not satisfy, the resolver learns that relation as a constraint on the
-   package and starts over; if no version satisfies all the relations, it
-   fails naming the requesters.
-
-Processing is breadth-first from the requested packages sorted by name, and
-every candidate list is sorted by (version, source order, sha256), so neither
-the order of packages in the manifest nor the order of paragraphs in an index
-changes the result. Recommends, Suggests, Conflicts and Breaks are ignored.
-`:any` and `:native` qualifiers accept the target architecture and
-Architecture: all (single-architecture resolution: Multi-Arch is not checked).
+The rules of candidate choice (already selected wins, first satisfiable alternative, highest
+version, virtual packages, one version per package) and why the result depends on neither
+the manifest's nor the index's order are written once, in tools/debian/README.md ("Candidate
+choice"); `_Attempt.satisfy` applies them to one relation, `resolve` restarts when rule 5
+learns a constraint.
 """
 
 from __future__ import annotations

@@ -8,12 +8,12 @@ the signed data, and files with such extra content are rejected outright.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
 
+from tools.common.digest import file_sha256_hex
 from tools.common.errors import UserError
 
 _BEGIN_SIGNED = b"-----BEGIN PGP SIGNED MESSAGE-----"
@@ -21,18 +21,10 @@ _BEGIN_SIG = b"-----BEGIN PGP SIGNATURE-----"
 _END_SIG = b"-----END PGP SIGNATURE-----"
 
 
-def sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def check_keyring(path: str, expected_sha256: str, *, manifest: str = "the manifest") -> None:
     """Refuses a keyring whose bytes are not the ones the manifest pinned."""
     try:
-        actual = sha256_file(path)
+        actual = file_sha256_hex(path)
     except OSError as e:
         raise UserError(f"cannot read keyring {path} named by {manifest}: {e.strerror}") from None
     if actual != expected_sha256:

@@ -14,10 +14,12 @@ import os
 import shutil
 from typing import Any
 
-from tools.common import canonical_json
+from tools.common import canonical_json, oci
 from tools.common.atomic import atomic_binary_output, atomic_directory_output, check_replaceable
+from tools.common.digest import check_digest, digest_hex, file_digest, sha256_digest
 from tools.common.errors import UserError
-from tools.image import blobs, oci
+from tools.common.json_file import load_json
+from tools.image import blobs
 from tools.image.config_builder import build_config
 from tools.image.spec import ImageSpec, LayerInput
 
@@ -46,11 +48,11 @@ class Plan:
 
     @property
     def config_digest(self) -> str:
-        return oci.sha256_digest(self.config_bytes)
+        return sha256_digest(self.config_bytes)
 
     @property
     def manifest_digest(self) -> str:
-        return oci.sha256_digest(self.manifest_bytes)
+        return sha256_digest(self.manifest_bytes)
 
     @property
     def config(self) -> dict[str, Any]:
@@ -64,7 +66,7 @@ class Plan:
 def read_layer_descriptor(path: str) -> tuple[oci.Descriptor, str]:
     """Parses a descriptor file written by the layer writer; returns (descriptor, diffID)."""
     where = f"layer descriptor {path}"
-    data = oci.load_json_file(path, "layer descriptor")
+    data = load_json(path, "layer descriptor")
     if not isinstance(data, dict):
         raise UserError(f"{where} must be a JSON object")
     missing = sorted(_LAYER_DESCRIPTOR_KEYS - set(data))
@@ -78,32 +80,18 @@ def read_layer_descriptor(path: str) -> tuple[oci.Descriptor, str]:
             f"{where}: mediaType {desc.media_type!r} is not a layer type "
             f"(supported: {', '.join(oci.OCI_LAYER_MEDIA_TYPES)})"
         )
-    diff_id = oci.check_digest(data["diffID"], where + " diffID")
+    diff_id = check_digest(data["diffID"], where + " diffID")
     if desc.media_type == oci.LAYER_TAR and diff_id != desc.digest:
         raise UserError(f"{where}: an uncompressed layer's diffID must equal its digest ({desc.digest})")
     return desc, diff_id
-
-
-def _stat_input_blob(blob: str, desc: oci.Descriptor, descriptor_path: str) -> str:
-    try:
-        real, size = oci.resolved_size(blob)
-    except FileNotFoundError:
-        raise UserError(f"layer blob {blob} (described by {descriptor_path}) does not exist") from None
-    except OSError as e:
-        raise UserError(f"cannot stat layer blob {blob}: {e.strerror}") from None
-    if size != desc.size:
-        raise UserError(
-            f"layer blob {blob} is {size} bytes but its descriptor {descriptor_path} says {desc.size}; "
-            "rebuild the layer so blob and descriptor match"
-        )
-    return real
 
 
 def _read_layers(inputs: list[LayerInput]) -> list[LayerBlob]:
     layers = []
     for layer in inputs:
         desc, diff_id = read_layer_descriptor(layer.descriptor)
-        real = _stat_input_blob(layer.blob, desc, layer.descriptor)
+        real = oci.checked_blob(layer.blob, desc.size, "layer blob", f"its descriptor {layer.descriptor}",
+                                "rebuild the layer so blob and descriptor match")
         layers.append(LayerBlob(real, desc, diff_id, f"layer blob {layer.blob}"))
     return layers
 
@@ -143,7 +131,7 @@ def _base_layers(image: oci.Image) -> list[LayerBlob]:
 
 def _verify_digests(layers: list[LayerBlob]) -> None:
     for layer in layers:
-        actual = blobs.file_sha256(layer.source)
+        actual = file_digest(layer.source)
         if actual != layer.descriptor.digest:
             raise UserError(f"{layer.origin} has digest {actual}, not {layer.descriptor.digest} as described")
 
@@ -169,7 +157,7 @@ def plan(spec: ImageSpec, verify_digests: bool = False) -> Plan:
     manifest: dict[str, Any] = {
         "schemaVersion": 2,
         "mediaType": oci.OCI_MANIFEST,
-        "config": {"mediaType": oci.OCI_CONFIG, "digest": oci.sha256_digest(config_bytes), "size": len(config_bytes)},
+        "config": {"mediaType": oci.OCI_CONFIG, "digest": sha256_digest(config_bytes), "size": len(config_bytes)},
         "layers": [layer.descriptor.to_json() for layer in layers],
     }
     if spec.annotations:
@@ -180,7 +168,7 @@ def plan(spec: ImageSpec, verify_digests: bool = False) -> Plan:
         "mediaType": oci.OCI_INDEX,
         "manifests": [{
             "mediaType": oci.OCI_MANIFEST,
-            "digest": oci.sha256_digest(manifest_bytes),
+            "digest": sha256_digest(manifest_bytes),
             "size": len(manifest_bytes),
             "annotations": {oci.REF_NAME_ANNOTATION: spec.tag},
         }],
@@ -203,10 +191,10 @@ def write_layout(p: Plan, output: str) -> None:
         for d in (tmp, os.path.join(tmp, "blobs"), blob_dir):
             os.chmod(d, 0o755)
         _write_file(os.path.join(tmp, oci.OCI_LAYOUT_FILE), canonical_json.dumps({"imageLayoutVersion": oci.LAYOUT_VERSION}))
-        _write_file(os.path.join(blob_dir, oci.digest_hex(p.config_digest)), p.config_bytes)
-        _write_file(os.path.join(blob_dir, oci.digest_hex(p.manifest_digest)), p.manifest_bytes)
+        _write_file(os.path.join(blob_dir, digest_hex(p.config_digest)), p.config_bytes)
+        _write_file(os.path.join(blob_dir, digest_hex(p.manifest_digest)), p.manifest_bytes)
         for layer in p.layers:
-            dst = os.path.join(blob_dir, oci.digest_hex(layer.descriptor.digest))
+            dst = os.path.join(blob_dir, digest_hex(layer.descriptor.digest))
             if not os.path.lexists(dst):  # the same layer may appear twice
                 blobs.place_blob(layer.source, dst)
         _write_file(os.path.join(tmp, oci.INDEX_FILE), p.index_bytes)

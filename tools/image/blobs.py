@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 
 from tools.common.errors import UserError
-
-_CHUNK = 1 << 20
 
 
 def place_blob(src_real: str, dst: str) -> str:
@@ -28,11 +25,3 @@ def place_blob(src_real: str, dst: str) -> str:
     except OSError as e:
         raise UserError(f"cannot copy blob {src_real} to {dst}: {e.strerror}") from None
     return "copy"
-
-
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return "sha256:" + digest.hexdigest()

@@ -16,31 +16,24 @@ import dataclasses
 import json
 from typing import IO
 
+from tools.common import oci
 from tools.common.errors import UserError
 from tools.image import explain as explain_mod
-from tools.image import layer_diff, oci
-from tools.image.json_diff import diff_json
+from tools.image import layer_diff
 
 FORMAT = "reproimage image description"
 VERSION = 1
 
 
-def _entry_line(e: layer_diff.EntryMeta) -> str:
-    fields = [e.path, e.type, e.mode, e.uid, e.gid, e.uname, e.gname, e.mtime, e.size, e.linkname,
-              e.devmajor, e.devminor, e.content]
-    if e.pax:
-        fields.append([list(kv) for kv in e.pax])
-    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+def _entry_line(entry: layer_diff.EntryMeta) -> str:
+    return json.dumps(entry.to_row(), ensure_ascii=False, separators=(",", ":"))
 
 
-def _entry_from(line: list, where: str) -> layer_diff.EntryMeta:
+def _entry_from(row: object, where: str) -> layer_diff.EntryMeta:
     try:
-        path, type_, mode, uid, gid, uname, gname, mtime, size, linkname, major, minor, content = line[:13]
-        pax = tuple(tuple(kv) for kv in line[13]) if len(line) > 13 else ()
+        return layer_diff.EntryMeta.from_row(row)
     except (TypeError, ValueError):
-        raise UserError(f"{where}: not an entry line of a {FORMAT}") from None
-    return layer_diff.EntryMeta(path, type_, mode, uid, gid, uname, gname, mtime, size, linkname, major, minor,
-                                content, pax)
+        raise UserError(f"{where}: not an entry line of a {FORMAT}; regenerate the description") from None
 
 
 def write_description(layout: str, out: IO[str], tag: str | None = None) -> str:
@@ -59,18 +52,25 @@ def write_description(layout: str, out: IO[str], tag: str | None = None) -> str:
         out.write(json.dumps({"layer": index, "digest": layer.digest, "diffID": diff_ids[index],
                               "mediaType": layer.media_type, "size": layer.size},
                              sort_keys=True, separators=(",", ":")) + "\n")
-        with layer_diff.open_tar_stream(image.layout.blob_path(layer.digest)) as tf:
-            for entry in layer_diff.iter_entries(tf):
+        with layer_diff.blob_entries(image.layout.blob_path(layer.digest)) as entries:
+            for entry in entries:
                 out.write(_entry_line(entry) + "\n")
     return image.manifest_descriptor.digest
 
 
 @dataclasses.dataclass
 class _Layer:
-    digest: str
+    descriptor: dict  # what a layer line records of the manifest's descriptor
     diff_id: str
-    media_type: str
     entries: list[layer_diff.EntryMeta]
+
+    @property
+    def digest(self) -> str:
+        return self.descriptor["digest"]
+
+
+# The layer descriptor fields a description records (and so the ones a comparison with it sees).
+_DESCRIPTOR_KEYS = ("digest", "mediaType", "size")
 
 
 @dataclasses.dataclass
@@ -105,7 +105,8 @@ def read_description(path: str) -> Description:
             raise UserError(f"{path}:{number}: not JSON") from None
         if isinstance(item, dict):
             try:
-                result.layers.append(_Layer(item["digest"], item["diffID"], item["mediaType"], []))
+                descriptor = {key: item[key] for key in _DESCRIPTOR_KEYS}
+                result.layers.append(_Layer(descriptor, item["diffID"], []))
             except KeyError as e:
                 raise UserError(f"{path}:{number}: a layer line lacks {e.args[0]!r}") from None
         elif result.layers:
@@ -119,53 +120,23 @@ def explain_against(description_path: str, layout: str, tag: str | None = None) 
     """Explains how the image in `layout` (B) differs from the described one (A)."""
     expected = read_description(description_path)
     image = oci.resolve_image(oci.Layout.open(layout, "built image"), tag=tag)
-    result = explain_mod.Explanation(
-        ref_a=f"{description_path} (expected)",
-        ref_b=f"{layout} (built)",
-        manifest_digest_a=expected.manifest,
-        manifest_digest_b=image.manifest_descriptor.digest,
-        config_digest_a=expected.config_digest,
-        config_digest_b=image.config_descriptor.digest,
-        layer_count_a=len(expected.layers),
-        layer_count_b=len(image.layers),
+    a = explain_mod.Side(
+        ref=f"{description_path} (expected)",
+        label="A (expected)",
+        manifest_digest=expected.manifest,
+        config_digest=expected.config_digest,
+        config=expected.config,
+        layers=[explain_mod.LayerRef(layer.descriptor, layer.diff_id) for layer in expected.layers],
     )
-    if result.identical:
-        return result
-    if result.config_differs:
-        result.config_diffs = list(diff_json(expected.config, image.config))
-    diff_ids = image.diff_ids()
-    differing = [
-        i for i in range(max(len(expected.layers), len(image.layers)))
-        if i >= len(expected.layers) or i >= len(image.layers) or expected.layers[i].digest != image.layers[i].digest
-    ]
-    if differing:
-        i = differing[0]
-        a = expected.layers[i] if i < len(expected.layers) else None
-        b = image.layers[i] if i < len(image.layers) else None
-        finding = explain_mod.LayerFinding(
-            index=i,
-            digest_a=a.digest if a else None,
-            digest_b=b.digest if b else None,
-            diff_id_a=a.diff_id if a else None,
-            diff_id_b=diff_ids[i] if b else None,
-            media_type_a=a.media_type if a else None,
-            media_type_b=b.media_type if b else None,
-        )
-        if a is None or b is None:
-            finding.note = f"present only in {'A (expected)' if a else 'B (built)'}"
-        elif finding.diff_id_a == finding.diff_id_b:
-            finding.note = "same diff_id: the uncompressed tars are identical, only the compression differs"
-        else:
-            finding.comparison = _compare(a.entries, image.layout.blob_path(b.digest))
-        result.first_layer = finding
-        result.further_differing_layers = len(differing) - 1
-    return result
+    image.diff_ids()  # a built image must have a consistent config; say so rather than compare blindly
+    b = explain_mod.side_of(image, f"{layout} (built)", "B (built)", _DESCRIPTOR_KEYS)
+    return explain_mod.compare_sides(
+        a, b, compare_layer=lambda i: _compare(expected.layers[i].entries, image.layout.blob_path(image.layers[i].digest)))
 
 
 def _compare(expected: list[layer_diff.EntryMeta], blob: str) -> layer_diff.LayerComparison:
     try:
-        with layer_diff.open_tar_stream(blob) as tf:
-            return layer_diff.compare_entry_streams(iter(expected), layer_diff.iter_entries(tf))
-    except layer_diff.LayerUnreadable as e:
+        with layer_diff.blob_entries(blob) as entries:
+            return layer_diff.compare_entry_streams(iter(expected), entries)
+    except UserError as e:  # a compression this Python cannot read (zstd without zstandard)
         return layer_diff.LayerComparison(note=f"cannot look inside the built layer: {e}")
-

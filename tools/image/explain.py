@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any
+from typing import Any, Callable
 
+from tools.common import oci
 from tools.common.errors import UserError
-from tools.image import layer_diff, oci
+from tools.image import layer_diff
 from tools.image.json_diff import ValueDiff, diff_json
 
 _MAX_CONFIG_LINES = 20
@@ -107,10 +108,6 @@ class Explanation:
         return self.manifest_digest_a == self.manifest_digest_b
 
     @property
-    def manifest_differs(self) -> bool:
-        return not self.identical
-
-    @property
     def config_differs(self) -> bool:
         return self.config_digest_a != self.config_digest_b
 
@@ -147,14 +144,98 @@ def _load(ref: ImageRef, what: str, os_name: str, arch: str) -> oci.Image:
     return oci.resolve_image(oci.Layout.open(ref.layout, what), os_name, arch, ref.tag)
 
 
-def _diff_ids(image: oci.Image) -> list[Any]:
+@dataclasses.dataclass(frozen=True)
+class LayerRef:
+    """One layer position of one side: its descriptor as the manifest (or a description) has it."""
+
+    descriptor: dict[str, Any]
+    diff_id: str | None  # None when the config does not say
+
+    @property
+    def digest(self) -> str:
+        return self.descriptor["digest"]
+
+    @property
+    def media_type(self) -> str:
+        return self.descriptor["mediaType"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Side:
+    """What is known of one image, from its layout or from a committed description."""
+
+    ref: str  # names it in the explanation's header
+    label: str  # names it in findings: "A", "B (built)"
+    manifest_digest: str
+    config_digest: str
+    config: dict[str, Any]
+    layers: list[LayerRef]
+
+
+def side_of(image: oci.Image, ref: str, label: str, descriptor_keys: tuple[str, ...] | None = None) -> Side:
+    """The Side of an image read from a layout; `descriptor_keys` limits what of each layer
+    descriptor is compared (a description records only some of it)."""
     rootfs = image.config.get("rootfs")
-    ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
-    return ids if isinstance(ids, list) else []
+    diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+    layers = []
+    for i, layer in enumerate(image.layers):
+        descriptor = layer.to_json()
+        if descriptor_keys is not None:
+            descriptor = {k: v for k, v in descriptor.items() if k in descriptor_keys}
+        diff_id = diff_ids[i] if isinstance(diff_ids, list) and i < len(diff_ids) else None
+        layers.append(LayerRef(descriptor, diff_id))
+    return Side(ref, label, image.manifest_descriptor.digest, image.config_descriptor.digest, image.config, layers)
 
 
 def _at(items: list[Any], i: int) -> Any:
     return items[i] if i < len(items) else None
+
+
+def compare_sides(a: Side, b: Side, compare_layer: Callable[[int], layer_diff.LayerComparison],
+                  compression_diffs: Callable[[int], list[ValueDiff]] = lambda i: []) -> Explanation:
+    """The explanation of how `b` differs from `a`: config, then the first differing layer.
+
+    `compare_layer(i)` compares the contents of layer i of both sides (called only when their
+    blobs and diff_ids differ); `compression_diffs(i)` lists what differs in how they are
+    compressed, where both blobs are at hand.
+    """
+    result = Explanation(a.ref, b.ref, a.manifest_digest, b.manifest_digest, a.config_digest, b.config_digest,
+                         layer_count_a=len(a.layers), layer_count_b=len(b.layers))
+    if result.identical:
+        return result
+    if result.config_differs:
+        result.config_diffs = list(diff_json(a.config, b.config))
+    differing = [
+        i for i in range(max(len(a.layers), len(b.layers)))
+        if getattr(_at(a.layers, i), "descriptor", None) != getattr(_at(b.layers, i), "descriptor", None)
+    ]
+    if not differing:
+        return result
+    i = differing[0]
+    la, lb = _at(a.layers, i), _at(b.layers, i)
+    finding = LayerFinding(
+        index=i,
+        digest_a=la.digest if la else None,
+        digest_b=lb.digest if lb else None,
+        diff_id_a=la.diff_id if la else None,
+        diff_id_b=lb.diff_id if lb else None,
+        media_type_a=la.media_type if la else None,
+        media_type_b=lb.media_type if lb else None,
+    )
+    if la is None or lb is None:
+        finding.note = f"present only in {a.label if la else b.label}"
+    elif la.digest == lb.digest:
+        finding.note = "same blob; only the manifest's descriptors of it differ: " + "; ".join(
+            d.render() for d in diff_json(la.descriptor, lb.descriptor))
+    else:
+        finding.compression_diffs = compression_diffs(i)
+        if la.diff_id is not None and la.diff_id == lb.diff_id:
+            finding.note = "same diff_id: the uncompressed tars are identical, only the compression differs"
+        else:
+            finding.comparison = compare_layer(i)
+    result.first_layer = finding
+    result.further_differing_layers = len(differing) - 1
+    return result
 
 
 def _compression_diffs(path_a: str, path_b: str) -> list[ValueDiff]:
@@ -167,48 +248,18 @@ def _compression_diffs(path_a: str, path_b: str) -> list[ValueDiff]:
     return list(diff_json(head_a, head_b, "gzip header"))
 
 
-def _layer_finding(image_a: oci.Image, image_b: oci.Image, i: int) -> LayerFinding:
-    la, lb = _at(image_a.layers, i), _at(image_b.layers, i)
-    finding = LayerFinding(
-        index=i,
-        digest_a=la.digest if la else None,
-        digest_b=lb.digest if lb else None,
-        diff_id_a=_at(_diff_ids(image_a), i),
-        diff_id_b=_at(_diff_ids(image_b), i),
-        media_type_a=la.media_type if la else None,
-        media_type_b=lb.media_type if lb else None,
-    )
-    if la is None or lb is None:
-        finding.note = f"present only in {'A' if la else 'B'}"
-        return finding
-    if la.digest == lb.digest:
-        finding.note = "same blob; only the manifest's descriptors of it differ: " + "; ".join(
-            d.render() for d in diff_json(la.to_json(), lb.to_json()))
-        return finding
-    path_a, path_b = image_a.layout.blob_path(la.digest), image_b.layout.blob_path(lb.digest)
-    finding.compression_diffs = _compression_diffs(path_a, path_b)
-    if finding.diff_id_a is not None and finding.diff_id_a == finding.diff_id_b:
-        finding.note = "same diff_id: the uncompressed tars are identical, only the compression differs"
-        return finding
-    finding.comparison = layer_diff.compare_layer_blobs(path_a, path_b)
-    return finding
-
-
 def explain(layout_a: str, layout_b: str, os_name: str = "linux", architecture: str = "amd64") -> Explanation:
     """Compares two images given as `DIR` or `DIR:tag` (an index picks os/architecture)."""
     ref_a, ref_b = parse_reference(layout_a), parse_reference(layout_b)
     image_a = _load(ref_a, "image A", os_name, architecture)
     image_b = _load(ref_b, "image B", os_name, architecture)
-    result = Explanation(
-        ref_a=str(ref_a),
-        ref_b=str(ref_b),
-        manifest_digest_a=image_a.manifest_descriptor.digest,
-        manifest_digest_b=image_b.manifest_descriptor.digest,
-        config_digest_a=image_a.config_descriptor.digest,
-        config_digest_b=image_b.config_descriptor.digest,
-        layer_count_a=len(image_a.layers),
-        layer_count_b=len(image_b.layers),
-    )
+
+    def blobs(i: int) -> tuple[str, str]:
+        return image_a.layout.blob_path(image_a.layers[i].digest), image_b.layout.blob_path(image_b.layers[i].digest)
+
+    result = compare_sides(side_of(image_a, str(ref_a), "A"), side_of(image_b, str(ref_b), "B"),
+                           compare_layer=lambda i: layer_diff.compare_layer_blobs(*blobs(i)),
+                           compression_diffs=lambda i: _compression_diffs(*blobs(i)))
     if result.identical:
         return result
     rest_a = {k: v for k, v in image_a.manifest.items() if k not in ("config", "layers")}
@@ -217,13 +268,4 @@ def explain(layout_a: str, layout_b: str, os_name: str = "linux", architecture: 
     if image_a.config_descriptor.media_type != image_b.config_descriptor.media_type:
         result.manifest_diffs.append(ValueDiff("config.mediaType", image_a.config_descriptor.media_type,
                                                image_b.config_descriptor.media_type))
-    if result.config_differs:
-        result.config_diffs = list(diff_json(image_a.config, image_b.config))
-    differing = [
-        i for i in range(max(len(image_a.layers), len(image_b.layers)))
-        if _at(image_a.layers, i) != _at(image_b.layers, i)
-    ]
-    if differing:
-        result.first_layer = _layer_finding(image_a, image_b, differing[0])
-        result.further_differing_layers = len(differing) - 1
     return result

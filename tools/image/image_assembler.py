@@ -12,7 +12,7 @@ if __package__ in (None, ""):
 
 from typing import Sequence
 
-from absl import app, flags
+from absl import flags
 
 from tools.common.errors import UserError, run_cli
 from tools.image import assembler
@@ -66,8 +66,6 @@ def spec_from_flags() -> ImageSpec:
 
 
 def main(argv: Sequence[str]) -> int:
-    if len(argv) > 1:
-        raise UserError(f"unexpected arguments {' '.join(argv[1:])}; every input is a flag (see --help)")
     if not _OUTPUT.value:
         raise UserError("--output DIR is required")
     assembler.assemble(
@@ -81,9 +79,5 @@ def main(argv: Sequence[str]) -> int:
     return 0
 
 
-def _run(argv: Sequence[str]) -> None:
-    run_cli(TOOL, main, argv)
-
-
 if __name__ == "__main__":
-    app.run(_run)
+    run_cli(TOOL, main)

@@ -15,7 +15,7 @@ if __package__ in (None, ""):
 
 from typing import Sequence
 
-from absl import app, flags
+from absl import flags
 
 from tools.common.errors import UserError, run_cli
 from tools.image.explain import explain
@@ -36,9 +36,5 @@ def main(argv: Sequence[str]) -> int:
     return 0 if explanation.identical else 1
 
 
-def _run(argv: Sequence[str]) -> None:
-    run_cli(TOOL, main, argv)
-
-
 if __name__ == "__main__":
-    app.run(_run)
+    run_cli(TOOL, main, positional=True)

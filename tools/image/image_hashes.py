@@ -8,18 +8,17 @@ The output is sorted, indented JSON with a trailing newline: a file people read 
 from __future__ import annotations
 
 import json
-import re
 from typing import Sequence
 
-from absl import app, flags
+from absl import flags
 
-from tools.common import atomic
+from tools.common import atomic, digest
 from tools.common.errors import UserError, run_cli
+
+TOOL = "image_hashes"
 
 _IMAGES = flags.DEFINE_multi_string("image", [], "NAME=DIGEST_FILE, repeatable.")
 _OUTPUT = flags.DEFINE_string("output", None, "Where to write the JSON manifest.")
-
-_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def read_hashes(pairs: Sequence[str]) -> dict[str, str]:
@@ -32,18 +31,14 @@ def read_hashes(pairs: Sequence[str]) -> dict[str, str]:
             raise UserError(f"image name {name!r} appears twice; each image needs its own name")
         try:
             with open(path, encoding="ascii") as f:
-                digest = f.read().strip()
+                value = f.read().strip()
         except (OSError, UnicodeDecodeError) as e:
             raise UserError(f"cannot read digest file {path}: {e}") from None
-        if not _DIGEST.fullmatch(digest):
-            raise UserError(f"{path}: {digest[:80]!r} is not a sha256:<64 hex> digest")
-        hashes[name] = digest
+        hashes[name] = digest.check_digest(value, f"digest file {path}")
     return hashes
 
 
-def _main(argv: Sequence[str]) -> int:
-    if len(argv) > 1:
-        raise UserError(f"unexpected arguments {' '.join(argv[1:])!r}")
+def main(argv: Sequence[str]) -> int:
     if not _OUTPUT.value:
         raise UserError("--output is required")
     hashes = read_hashes(_IMAGES.value)
@@ -52,9 +47,5 @@ def _main(argv: Sequence[str]) -> int:
     return 0
 
 
-def main() -> None:
-    app.run(lambda argv: run_cli("image_hashes", _main, argv))
-
-
 if __name__ == "__main__":
-    main()
+    run_cli(TOOL, main)

@@ -13,17 +13,12 @@ import contextlib
 import dataclasses
 import hashlib
 import tarfile
-import zlib
 from typing import Any, Iterator
 
-try:
-    import zstandard
-except ImportError:  # optional: only zstd layers need it
-    zstandard = None
+from tools.common.errors import UserError
+from tools.layer import decompress
 
 _CHUNK = 1 << 20
-_GZIP_MAGIC = b"\x1f\x8b"
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 _TYPE_NAMES = {
     tarfile.REGTYPE: "file",
@@ -40,16 +35,14 @@ _TYPE_NAMES = {
 # PAX keys that tarfile already folds into TarInfo fields we compare.
 _PAX_FOLDED = {"path", "linkpath", "size", "mtime", "uid", "gid", "uname", "gname"}
 
-ENTRY_FIELDS = ("type", "mode", "uid", "gid", "uname", "gname", "mtime", "size", "linkname",
-                "devmajor", "devminor", "content")
-
-
-class LayerUnreadable(Exception):
-    """The blob cannot be read as a tar; the message says why."""
-
-
 @dataclasses.dataclass(frozen=True)
 class EntryMeta:
+    """One tar entry as a comparison (and an image description) sees it: the one entry schema.
+
+    A description stores it as the JSON list `to_row()` gives: the fields in this order, then
+    the PAX records as [key, value] pairs if there are any.
+    """
+
     path: str
     type: str
     mode: int
@@ -63,7 +56,28 @@ class EntryMeta:
     devmajor: int
     devminor: int
     content: str | None  # "sha256:<hex>" for regular files
-    pax: tuple[tuple[str, str], ...]  # PAX records not folded into the fields above
+    pax: tuple[tuple[str, str], ...] = ()  # PAX records not folded into the fields above
+
+    def to_row(self) -> list[Any]:
+        row: list[Any] = [getattr(self, name) for name in _ROW_FIELDS]
+        if self.pax:
+            row.append([list(kv) for kv in self.pax])
+        return row
+
+    @classmethod
+    def from_row(cls, row: Any) -> "EntryMeta":
+        """The inverse of `to_row`; ValueError if `row` is not one."""
+        if not isinstance(row, list) or len(row) not in (len(_ROW_FIELDS), len(_ROW_FIELDS) + 1):
+            raise ValueError("not an entry row")
+        pax = row[len(_ROW_FIELDS)] if len(row) > len(_ROW_FIELDS) else []
+        if not isinstance(pax, list) or not all(isinstance(kv, list) and len(kv) == 2 for kv in pax):
+            raise ValueError("malformed PAX records")
+        return cls(*row[: len(_ROW_FIELDS)], pax=tuple(tuple(kv) for kv in pax))  # type: ignore[arg-type]
+
+
+_ROW_FIELDS = tuple(f.name for f in dataclasses.fields(EntryMeta) if f.name != "pax")
+# What two entries of one path are compared by.
+ENTRY_FIELDS = _ROW_FIELDS[1:]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,22 +134,10 @@ def entry_fields_diff(a: EntryMeta, b: EntryMeta) -> tuple[FieldDiff, ...]:
 
 
 @contextlib.contextmanager
-def open_tar_stream(path: str) -> Iterator[tarfile.TarFile]:
-    """Opens a layer blob (tar, tar+gzip or tar+zstd, detected by magic) as a forward-only tar."""
-    with open(path, "rb") as raw:
-        magic = raw.read(4)
-        raw.seek(0)
-        if magic == _ZSTD_MAGIC:
-            if zstandard is None:
-                raise LayerUnreadable("it is zstd-compressed and the Python module zstandard is not installed")
-            with zstandard.ZstdDecompressor().stream_reader(raw) as plain:
-                with tarfile.open(fileobj=plain, mode="r|", encoding="utf-8", errors="surrogateescape") as tf:
-                    yield tf
-        else:
-            # "r|*" recognises gzip (and bzip2/xz) itself and streams. Names are UTF-8 whatever the
-            # locale, or a description would change with the user's LANG.
-            with tarfile.open(fileobj=raw, mode="r|*", encoding="utf-8", errors="surrogateescape") as tf:
-                yield tf
+def blob_entries(path: str) -> Iterator[Iterator[EntryMeta]]:
+    """The entries of a layer blob (any compression `tools.layer.decompress` knows), streamed."""
+    with open(path, "rb") as raw, decompress.open_tar_stream(raw, f"layer blob {path}") as tf:
+        yield iter_entries(tf)
 
 
 def iter_entries(tf: tarfile.TarFile) -> Iterator[EntryMeta]:
@@ -268,26 +270,22 @@ def compare_layer_blobs(path_a: str, path_b: str) -> LayerComparison:
     """Compares two layer blobs; an unreadable blob yields a comparison with a `note`."""
     side = "A"
     try:
-        with open_tar_stream(path_a) as tf_a:
+        with blob_entries(path_a) as entries_a:
             side = "B"
-            with open_tar_stream(path_b) as tf_b:
+            with blob_entries(path_b) as entries_b:
                 side = "A or B"
-                return compare_entry_streams(iter_entries(tf_a), iter_entries(tf_b))
-    except LayerUnreadable as e:
+                return compare_entry_streams(entries_a, entries_b)
+    except UserError as e:  # a compression this Python cannot read (zstd without zstandard)
         return LayerComparison(note=f"cannot look inside the layer of {side}: {e}")
-    except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
+    except (tarfile.TarError,) + decompress.decoding_errors() as e:
         return LayerComparison(note=f"cannot read the layer of {side} as a tar: {e}")
-    except Exception as e:  # zstandard raises its own error type
-        if zstandard is not None and isinstance(e, zstandard.ZstdError):
-            return LayerComparison(note=f"cannot decompress the layer of {side}: {e}")
-        raise
 
 
 def gzip_header(path: str) -> dict[str, Any] | None:
     """The gzip member header fields that tools set differently (mtime, OS, name)."""
     with open(path, "rb") as f:
         head = f.read(10)
-        if len(head) < 10 or head[:2] != _GZIP_MAGIC:
+        if len(head) < 10 or head[:2] != decompress.GZIP_MAGIC:
             return None
         flags = head[3]
         header: dict[str, Any] = {

@@ -12,8 +12,9 @@ import json
 import re
 from typing import Any
 
+from tools.common import oci
 from tools.common.errors import UserError
-from tools.image import oci
+from tools.common.json_file import load_json
 
 EPOCH = "1970-01-01T00:00:00Z"
 
@@ -164,7 +165,7 @@ SPEC_FIELDS = tuple(_SPEC_FIELDS)
 
 def load_config_spec(path: str) -> ImageSpec:
     """Reads a `--config_spec` file (format in README.md) into an ImageSpec."""
-    data = oci.load_json_file(path, "config spec")
+    data = load_json(path, "config spec")
     if not isinstance(data, dict):
         raise UserError(f"config spec {path} must be a JSON object")
     unknown = sorted(set(data) - set(_SPEC_FIELDS))

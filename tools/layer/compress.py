@@ -37,6 +37,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO, Deque, Optional
 
 from tools.common.errors import UserError
+from tools.layer.decompress import GZIP_MAGIC
 from tools.layer.descriptor import MEDIA_TYPES, LayerDescriptor
 from tools.layer.pipeline import Stage
 
@@ -47,7 +48,7 @@ LEVEL_RANGES = {"gzip": (0, 9), "zstd": (1, 22)}
 GZIP_BLOCK_SIZE = 1 << 20
 GZIP_DICT_SIZE = 32 << 10
 # magic, CM=8 (deflate), FLG=0, MTIME=0, XFL=0, OS=255 (unknown).
-GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+GZIP_HEADER = GZIP_MAGIC + b"\x08\x00\x00\x00\x00\x00\x00\xff"
 
 
 def available_cpus() -> int:

@@ -8,7 +8,6 @@ FILE = "file"
 DIR = "dir"
 SYMLINK = "symlink"
 HARDLINK = "hardlink"
-TYPES = (FILE, DIR, SYMLINK, HARDLINK)
 
 
 @dataclass(frozen=True)

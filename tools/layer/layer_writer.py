@@ -13,7 +13,7 @@ import contextlib
 import os
 from typing import Iterator, Sequence
 
-from absl import app, flags
+from absl import flags
 
 from tools.common import atomic, canonical_json
 from tools.common.errors import UserError, run_cli
@@ -56,33 +56,26 @@ def _check_outputs(*outputs: str | None) -> None:
             atomic.check_replaceable(path)
 
 
-def _main(argv: Sequence[str]) -> int:
-    if len(argv) > 1:
-        raise UserError(f"unexpected arguments {' '.join(argv[1:])!r}; every input goes through --spec")
+def main(argv: Sequence[str]) -> int:
     if not _SPEC.value or not _OUTPUT.value:
         raise UserError("--spec and --output are required")
     mtime = _mtime()
     compress.resolve_settings(_COMPRESSION.value, _LEVEL.value, _THREADS.value)  # flag errors first
     _check_outputs(_OUTPUT.value, _DESCRIPTOR.value, _LISTING.value)
     spec_path = _SPEC.value
-    try:
-        with spec.builder_from_spec(spec_path, mtime=mtime, tmpdir=os.path.dirname(os.path.abspath(_OUTPUT.value))) \
-                as builder, contextlib.ExitStack() as outputs:
-            if _LISTING.value:
-                with _naming_spec(spec_path):
-                    lines = "".join(entry.listing_line() + "\n" for entry in builder.entries())
-                outputs.enter_context(atomic.atomic_text_output(_LISTING.value)).write(lines)
-            layer = outputs.enter_context(atomic.atomic_binary_output(_OUTPUT.value))
+    with spec.builder_from_spec(spec_path, mtime=mtime, tmpdir=os.path.dirname(os.path.abspath(_OUTPUT.value))) \
+            as builder, contextlib.ExitStack() as outputs:
+        if _LISTING.value:
             with _naming_spec(spec_path):
-                descriptor = builder.write(layer, compression=_COMPRESSION.value, level=_LEVEL.value,
-                                           threads=_THREADS.value)
-            if _DESCRIPTOR.value:
-                outputs.enter_context(atomic.atomic_binary_output(_DESCRIPTOR.value)).write(
-                    canonical_json.dumps(descriptor.to_json()))
-    except BrokenPipeError:
-        raise
-    except OSError as e:
-        raise UserError(f"cannot write {e.filename or 'the outputs'}: {e.strerror}") from None
+                lines = "".join(entry.listing_line() + "\n" for entry in builder.entries())
+            outputs.enter_context(atomic.atomic_text_output(_LISTING.value)).write(lines)
+        layer = outputs.enter_context(atomic.atomic_binary_output(_OUTPUT.value))
+        with _naming_spec(spec_path):
+            descriptor = builder.write(layer, compression=_COMPRESSION.value, level=_LEVEL.value,
+                                       threads=_THREADS.value)
+        if _DESCRIPTOR.value:
+            outputs.enter_context(atomic.atomic_binary_output(_DESCRIPTOR.value)).write(
+                canonical_json.dumps(descriptor.to_json()))
     return 0
 
 
@@ -95,9 +88,5 @@ def _naming_spec(spec_path: str) -> Iterator[None]:
         raise UserError(f"{spec_path}: {e}") from None
 
 
-def main() -> None:
-    app.run(lambda argv: run_cli(TOOL, _main, argv))
-
-
 if __name__ == "__main__":
-    main()
+    run_cli(TOOL, main)

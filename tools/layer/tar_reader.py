@@ -1,4 +1,5 @@
-"""Reads the member list of an input tar (plain, gzip, xz, bzip2 or zstd) without keeping its bytes.
+"""Reads the member list of an input tar (plain, gzip, xz, bzip2 or zstd: `decompress`) without
+keeping its bytes.
 
 A compressed tar is decompressed once into a shared, already-unlinked temporary
 file (the "spool"); members are later read from it by offset, so the layer can
@@ -9,28 +10,15 @@ on a Python version's header bytes.
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import os
-import re
 import tarfile
 import tempfile
-import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from tools.common.errors import UserError
+from tools.layer import decompress
 
-# Magic bytes long enough that a plain tar (which starts with a member name) cannot match by
-# accident: a file named "BZh..." must not make a tar look like bzip2.
-_MAGICS = (
-    (re.compile(rb"\x1f\x8b\x08", re.DOTALL), "gzip"),
-    (re.compile(rb"\xfd7zXZ\x00", re.DOTALL), "xz"),
-    (re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)", re.DOTALL), "bzip2"),  # first block or end of stream
-    (re.compile(rb"\x28\xb5\x2f\xfd", re.DOTALL), "zstd"),
-)
-_MAGIC_LENGTH = 10
 _COPY_SIZE = 1 << 20
 
 FILE = "file"
@@ -49,28 +37,6 @@ class Member:
     size: int
     offset: int  # of the member's data in the file returned with it
     linkname: str
-
-
-def detect_compression(head: bytes) -> str | None:
-    """"gzip", "xz", "bzip2", "zstd" from the leading magic bytes, or None for a plain tar."""
-    for magic, name in _MAGICS:
-        if magic.match(head):
-            return name
-    return None
-
-
-def _decompressor(kind: str, raw: BinaryIO, what: str) -> BinaryIO:
-    if kind == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    if kind == "xz":
-        return lzma.LZMAFile(raw)  # type: ignore[return-value]
-    if kind == "bzip2":
-        return bz2.BZ2File(raw)  # type: ignore[return-value]
-    try:
-        import zstandard  # imported only when a zstd input appears: optional dependency
-    except ImportError:
-        raise UserError(f"{what} is zstd-compressed; reading it needs the 'zstandard' Python package") from None
-    return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)  # type: ignore[return-value]
 
 
 class Spool:
@@ -97,12 +63,8 @@ class Spool:
 def _decompress_into(spool: Spool, raw: BinaryIO, kind: str, what: str) -> tuple[BinaryIO, int]:
     out = spool.file()
     start = out.seek(0, os.SEEK_END)
-    errors: tuple[type[BaseException], ...] = (OSError, EOFError, lzma.LZMAError, zlib.error)
-    reader = _decompressor(kind, raw, what)
-    if kind == "zstd":
-        import zstandard
-
-        errors = errors + (zstandard.ZstdError,)
+    reader = decompress.open_stream(raw, kind, what)
+    errors = decompress.decoding_errors(kind)
     with reader:
         while True:
             try:
@@ -134,7 +96,7 @@ def read_members(path: str, spool: Spool) -> tuple[BinaryIO, list[Member]]:
     except OSError as e:
         raise UserError(f"cannot read input tar {path!r}: {e.strerror}") from None
     try:
-        kind = detect_compression(raw.read(_MAGIC_LENGTH))
+        kind = decompress.detect(raw.read(decompress.MAGIC_LENGTH))
         raw.seek(0)
         if kind is None:
             data, start = raw, 0

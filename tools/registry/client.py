@@ -7,13 +7,13 @@ against the one we computed, so a registry can never silently store something el
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import sys
 import time
 import urllib.parse
-from typing import Callable, Mapping
+from typing import Callable, Mapping, TypeVar
 
+from tools.common.digest import sha256_digest
 from tools.registry.auth import Authenticator
 from tools.registry.docker_config import Credentials
 from tools.registry.errors import AuthError, RegistryError, TransientError
@@ -30,6 +30,7 @@ from tools.registry.transport import (
 )
 
 DEFAULT_CHUNK_SIZE = 64 << 20
+T = TypeVar("T")
 _OCTET_STREAM = "application/octet-stream"
 
 
@@ -47,6 +48,12 @@ class RetryPolicy:
 
 def _retryable_status(status: int) -> bool:
     return status == 429 or 500 <= status <= 599
+
+
+def _transient(response: Response, what: str) -> TransientError:
+    detail = _registry_errors(response)
+    return TransientError(f"registry answered {response.status} {response.reason} while {what}"
+                          + (f" ({detail})" if detail else ""))
 
 
 def _registry_errors(response: Response) -> str:
@@ -96,26 +103,31 @@ class RegistryClient:
         """For the token server: retries, no registry Authorization header."""
         return self._with_retries(lambda: self._send(method, url, headers, body), "requesting a token")
 
-    def _with_retries(self, attempt: Callable[[], Response], what: str) -> Response:
-        """Retries 5xx, 429 and connection failures; any other answer (4xx included) is returned."""
+    def _retrying(self, attempt: Callable[[], T], what: str) -> T:
+        """The one retry loop: `attempt` again after each TransientError, with backoff, until the
+        policy's attempts are used up; anything else passes through at once."""
         failures = 0
         while True:
             try:
-                response = attempt()
-                if not _retryable_status(response.status):
-                    return response
-                error: RegistryError = TransientError(
-                    f"registry answered {response.status} {response.reason} while {what}"
-                    + (f" ({_registry_errors(response)})" if _registry_errors(response) else "")
-                )
-            except TransientError as e:
-                error = e
-            failures += 1
-            if failures >= self._retry.attempts:
-                raise TransientError(f"{error} (gave up after {failures} attempts)") from None
-            delay = self._retry.delay(failures)
-            self._log(f"retrying in {delay:g}s: {error}")
-            self._retry.sleep(delay)
+                return attempt()
+            except TransientError as error:
+                failures += 1
+                if failures >= self._retry.attempts:
+                    raise TransientError(f"{error} (gave up after {failures} attempts)") from None
+                delay = self._retry.delay(failures)
+                self._log(f"retrying {what} in {delay:g}s: {error}")
+                self._retry.sleep(delay)
+
+    def _with_retries(self, attempt: Callable[[], Response], what: str) -> Response:
+        """Retries 5xx, 429 and connection failures; any other answer (4xx included) is returned."""
+
+        def once() -> Response:
+            response = attempt()
+            if _retryable_status(response.status):
+                raise _transient(response, what)
+            return response
+
+        return self._retrying(once, what)
 
     def _request(self, method: str, url: str, headers: Mapping[str, str] | None = None,
                  body: Body | None = None) -> Response:
@@ -191,26 +203,13 @@ class RegistryClient:
     def upload_blob(self, digest: str, path: str, size: int) -> None:
         """Uploads `size` bytes of `path` as `digest`; a failed session is restarted from scratch."""
         what = f"uploading blob {digest}"
-        failures = 0
-        while True:
-            try:
-                self._upload_once(digest, path, size, what)
-                return
-            except TransientError as error:
-                failures += 1
-                if failures >= self._retry.attempts:
-                    raise TransientError(f"{error} (gave up after {failures} attempts)") from None
-                delay = self._retry.delay(failures)
-                self._log(f"retrying upload in {delay:g}s: {error}")
-                self._retry.sleep(delay)
+        self._retrying(lambda: self._upload_once(digest, path, size, what), what)
 
     def _check(self, response: Response, expected: tuple[int, ...], what: str) -> Response:
         if response.status in expected:
             return response
         if _retryable_status(response.status):
-            detail = _registry_errors(response)
-            raise TransientError(f"registry answered {response.status} {response.reason} while {what}"
-                                 + (f" ({detail})" if detail else ""))
+            raise _transient(response, what)
         if (response.status == 400 and what.startswith("uploading blob")
                 and _registry_errors(response).startswith("DIGEST_INVALID")):
             raise RegistryError(f"the registry computed a different digest for the bytes of {what.split()[-1]}: "
@@ -254,7 +253,7 @@ class RegistryClient:
 
     def put_manifest(self, reference: str, data: bytes, media_type: str) -> str:
         """PUTs the manifest bytes unchanged; returns the digest, verified against the registry's."""
-        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        digest = sha256_digest(data)
         what = f"putting manifest {reference}"
         url = self._url(f"manifests/{urllib.parse.quote(reference, safe=':')}")
         response = self._retried_request("PUT", url, what, {"Content-Type": media_type}, BytesBody(data))
@@ -264,7 +263,7 @@ class RegistryClient:
             # Some registries omit the header; read the manifest back and hash what they serve.
             back = self._retried_request("GET", url, f"reading back manifest {reference}", {"Accept": media_type})
             self._check(back, (200,), f"reading back manifest {reference}")
-            reported = "sha256:" + hashlib.sha256(back.body).hexdigest()
+            reported = sha256_digest(back.body)
         if reported != digest:
             raise RegistryError(
                 f"registry reports digest {reported} for manifest {reference} but we sent {digest}: "

@@ -21,6 +21,7 @@ import subprocess
 from typing import Mapping
 
 from tools.common.errors import UserError
+from tools.common.json_file import load_json
 from tools.registry.reference import DOCKER_HUB, DOCKER_HUB_CONFIG_KEY, Repository
 
 _HELPER_TIMEOUT_SECONDS = 60
@@ -92,22 +93,14 @@ def _matching_keys(mapping: Mapping[str, object], repository: Repository) -> lis
 
 
 def _load(location: ConfigLocation) -> dict:
-    try:
-        with open(location.path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
+    if not os.path.lexists(location.path):
         if location.explicit:
             raise UserError(
                 f"--docker_config: {location.path} does not exist; pass the directory holding config.json"
-            ) from None
+            )
         return {}
-    except OSError as e:
-        raise UserError(f"{location.path}: cannot read Docker config ({e.strerror})") from None
-    try:
-        config = json.loads(raw)
-    except ValueError as e:
-        # Only the position: the parser's message could quote part of a secret.
-        raise UserError(f"{location.path}: not valid JSON (line {getattr(e, 'lineno', '?')}); fix or remove it") from None
+    # load_json reports a syntax error by position only: the text could be part of a secret.
+    config = load_json(location.path, "Docker config")
     if not isinstance(config, dict):
         raise UserError(f"{location.path}: expected a JSON object")
     return config

@@ -11,7 +11,7 @@ import re
 import sys
 from typing import Sequence
 
-from absl import app, flags
+from absl import flags
 
 from tools.common.errors import UserError, run_cli
 from tools.registry import docker_config
@@ -69,8 +69,6 @@ def _log(message: str) -> None:
 
 
 def _main(argv: Sequence[str]) -> int:
-    if len(argv) > 1:
-        raise UserError(f"unexpected arguments {list(argv[1:])!r}; every option is a --flag")
     if not _LAYOUT.value:
         raise UserError("--layout is required: the OCI image layout directory to publish")
     repository_text = _REPOSITORY.value or _DEFAULT_REPOSITORY.value
@@ -115,10 +113,6 @@ def _main(argv: Sequence[str]) -> int:
     return 0
 
 
-def main(argv: Sequence[str]) -> None:
-    run_cli(TOOL, _guarded(_main), argv)
-
-
 def _guarded(fn):
     """Turns anything unexpected into one line too: a traceback could echo request state."""
 
@@ -133,5 +127,7 @@ def _guarded(fn):
     return wrapper
 
 
+main = _guarded(_main)
+
 if __name__ == "__main__":
-    app.run(main)
+    run_cli(TOOL, main)

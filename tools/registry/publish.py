@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable, Sequence
 
+from tools.common.units import human_size
 from tools.registry.client import RegistryClient
 from tools.registry.layout import PushPlan
 
@@ -17,15 +18,6 @@ class PublishResult:
     uploaded_bytes: int
     skipped: int  # already in the registry
     foreign: int  # non-distributable layers, not in the layout
-
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
 
 
 def publish(plan: PushPlan, client: RegistryClient, tags: Sequence[str], log: Callable[[str], None]) -> PublishResult:

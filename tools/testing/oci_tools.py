@@ -13,6 +13,8 @@ import subprocess
 import tempfile
 from typing import Sequence
 
+from tools.common import oci
+
 
 def _copy_layout(layout: str, tmp: str) -> str:
     """A writable copy of a layout (umoci takes a lock inside it; Bazel outputs are read-only)."""
@@ -86,6 +88,7 @@ def layer_paths(blob: str) -> list[str]:
 
 
 def layout_layers(layout: str, tag: str = "latest") -> list[str]:
-    """Paths of the layer blobs of the image in `layout`, in image order."""
-    manifest = json.loads(skopeo_raw_manifest(layout, tag))
-    return [os.path.join(layout, "blobs", "sha256", l["digest"].split(":", 1)[1]) for l in manifest["layers"]]
+    """Paths of the layer blobs of the image in `layout`, in image order (the project's layout
+    reader; skopeo_inspect is the independent check)."""
+    image = oci.resolve_image(oci.Layout.open(layout, "image"), tag=tag)
+    return [image.layout.blob_path(layer.digest) for layer in image.layers]

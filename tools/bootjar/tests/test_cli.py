@@ -36,7 +36,7 @@ def test_flag_errors(tmp_path, args, message):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("{not json", "cannot read spec"),
+    ("{not json", "is not valid JSON: Expecting property name enclosed in double quotes at line 1 column 2"),
     ("[]", "must be a JSON object"),
     ('{"loader": "l", "classes": ["a"], "start_class": "A", "colour": 1}', "unknown field(s) colour"),
     ('{"loader": "l", "classes": ["a"]}', "the field 'start_class' is required"),

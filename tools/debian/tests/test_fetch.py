@@ -82,11 +82,11 @@ def test_404_everywhere_names_relock_command(served, tmp_path):
     url, _ = served
     with pytest.raises(UserError) as e:
         download_verified([url + "gone1.deb", url + "gone2.deb"], "0" * 64, 1, tmp_path / "x",
-                          what="libfoo 1.0", relock_hint="bazel run //toolchains/debian:base.lock")
+                          what="libfoo 1.0", relock_hint="bazel run //toolchains/debian:python_base.lock")
     message = str(e.value)
     assert message == (
         f"libfoo 1.0: not found (HTTP 404) at any of {url}gone1.deb, {url}gone2.deb; the version was probably "
-        "superseded on the mirror and removed; re-lock with `bazel run //toolchains/debian:base.lock`"
+        "superseded on the mirror and removed; re-lock with `bazel run //toolchains/debian:python_base.lock`"
     )
     assert os.listdir(tmp_path) == ["www"] or os.listdir(tmp_path) == []
 

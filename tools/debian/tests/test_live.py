@@ -14,8 +14,7 @@ import urllib.request
 import pytest
 
 from tools.debian.deb_lock import lock_manifest
-from tools.debian.signature import sha256_file
-from tools.debian.tests.debfixtures import REPO_ROOT, write_manifest
+from tools.debian.tests.debfixtures import REPO_ROOT, sha256_file, write_manifest
 
 MIRROR = "https://deb.debian.org/"
 KEYRING = os.path.join(REPO_ROOT, "toolchains", "debian", "debian-archive-keyring.gpg")

@@ -65,7 +65,7 @@ Depends: libarch:arm64
 def _entries(text: str, suite: str = "s", rank: int = 0) -> list[IndexEntry]:
     out = []
     for p in parse_paragraphs(text, source="test"):
-        out.append(IndexEntry(p["package"], p["version"], p["architecture"], p, "debian", suite, "main", rank))
+        out.append(IndexEntry(p["package"], p["version"], p["architecture"], p, "debian", suite, rank))
     return out
 
 

@@ -17,8 +17,8 @@ import tarfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from tools.common import canonical_json
-from tools.image import assembler, oci
+from tools.common import canonical_json, oci
+from tools.image import assembler
 from tools.image.spec import ImageSpec, LayerInput
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

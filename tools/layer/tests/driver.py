@@ -14,7 +14,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 
 from tools.common import canonical_json  # noqa: E402
-from tools.common.errors import run_cli  # noqa: E402
+from tools.common.errors import run_main  # noqa: E402
 from tools.layer import spec  # noqa: E402
 
 
@@ -27,4 +27,4 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    run_cli("driver", _main, sys.argv)
+    run_main("driver", _main, sys.argv)

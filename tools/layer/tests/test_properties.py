@@ -13,6 +13,7 @@ import io
 import locale
 import os
 import random
+import tarfile
 import tempfile
 import time
 from typing import Iterator
@@ -152,11 +153,27 @@ def _layer(builder: LayerBuilder, threads: int = 1) -> tuple[bytes, str, str]:
     return out.getvalue(), plain.digest, gzipped.digest
 
 
-def test_source_files_can_be_given_to_other_owners():
-    """The property test below varies owners only where chown works; say so when it does not."""
+def test_owners_of_source_files_do_not_reach_the_layer():
+    """The property test below varies owners only where chown works: here, that it really does
+    (every varied entry belongs to another user) and that the layer shows none of them."""
     if not CAN_CHOWN:
         pytest.skip("cannot chown files to other uids here (not root, or in a user namespace); "
                     "the property test runs without varying owners")
+    model = {("d",): ("dir",), ("d", "f"): ("file", b"data", False), ("d", "x"): ("file", b"#!", True),
+             ("l",): ("symlink", "d/f")}
+    with tempfile.TemporaryDirectory() as canonical_root, tempfile.TemporaryDirectory() as varied_root:
+        _materialize(model, canonical_root, None)
+        _materialize(model, varied_root, random.Random(7))
+        owners = [os.lstat(os.path.join(varied_root, *path)) for path in model]
+        assert all(st.st_uid != 0 and st.st_gid != 0 for st in owners)
+        layers = []
+        for root in (canonical_root, varied_root):
+            builder = LayerBuilder()
+            builder.add_tree("", root)
+            layers.append(_layer(builder))
+    assert layers[0] == layers[1]
+    with tarfile.open(fileobj=io.BytesIO(layers[1][0])) as tar:
+        assert {(m.uid, m.gid, m.uname, m.gname) for m in tar} == {(0, 0, "", "")}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

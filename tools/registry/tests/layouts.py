@@ -65,7 +65,6 @@ def make_layout(
     *,
     big_layer_size: int = 0,
     seed: bytes = b"seed",
-    ref_name: str = "latest",
 ) -> dict:
     """Writes a layout with one gzip layer per file (plus an optional big uncompressed layer).
 
@@ -107,7 +106,7 @@ def make_layout(
             "mediaType": "application/vnd.oci.image.manifest.v1+json",
             "digest": manifest_digest,
             "size": manifest_size,
-            "annotations": {"org.opencontainers.image.ref.name": ref_name},
+            "annotations": {"org.opencontainers.image.ref.name": "latest"},
         }],
     }
     with open(os.path.join(root, "index.json"), "wb") as f:

@@ -12,17 +12,17 @@ import pytest
 
 from tools.common.canonical_json import dumps
 from tools.common.errors import UserError
-from tools.registry.layout import OCI_INDEX, read_layout
+from tools.common.oci import OCI_INDEX
+from tools.registry.layout import read_layout
 from tools.registry.tests import layouts
 
 
 def test_plan_of_a_single_image(tmp_path):
-    info = layouts.make_layout(str(tmp_path / "l"), {"a": b"1", "b": b"2"}, ref_name="v9")
+    info = layouts.make_layout(str(tmp_path / "l"), {"a": b"1", "b": b"2"})
     plan = read_layout(info["root"])
     assert [b.digest for b in plan.blobs] == info["layer_digests"] + [info["config_digest"]]
     assert plan.root.digest == info["manifest_digest"]
     assert plan.root.data == info["manifest_bytes"]  # the stored bytes, not a re-encoding
-    assert plan.ref_name == "v9"
 
 
 def test_skopeo_reads_the_test_layout(tmp_path):
@@ -64,11 +64,12 @@ def test_symlinked_blobs_are_followed(tmp_path):
 
 
 @pytest.mark.parametrize("damage, message", [
-    ("missing-layer", "is missing from the layout"),
-    ("short-layer", "bytes but"),
+    ("missing-layer", r"blob .*/blobs/sha256/\w+ referenced by manifest .* layers\[0\] is missing"),
+    ("short-layer", "is 3 bytes but manifest .* layers.0. says"),
     ("two-manifests", "exactly one manifest descriptor, found 2"),
     ("bad-marker", "imageLayoutVersion"),
-    ("bad-digest", "is not sha256:"),
+    ("bad-digest", "is not of the form sha256:"),
+    ("wrong-manifest-bytes", "has digest sha256:.* not sha256:.* as .*index.json manifests.0. says"),
 ])
 def test_damaged_layouts(tmp_path, damage, message):
     info = layouts.make_layout(str(tmp_path / "l"))
@@ -89,6 +90,10 @@ def test_damaged_layouts(tmp_path, damage, message):
             f.write('{"imageLayoutVersion":"2"}')
     elif damage == "bad-digest":
         index["manifests"][0]["digest"] = "sha256:../../etc/passwd"
+    elif damage == "wrong-manifest-bytes":
+        manifest = os.path.join(root, "blobs", "sha256", info["manifest_digest"][7:])
+        with open(manifest, "r+b") as f:
+            f.write(b" ")  # same size, other bytes
     with open(index_path, "w") as f:
         json.dump(index, f)
     with pytest.raises(UserError, match=message):

@@ -1,5 +1,6 @@
-"""The task_builder image: four layers split as the design says, and the service answers from
-the unpacked image with nothing of the host (no Python, no PATH) available to it."""
+"""The task_builder image: four layers (base, then py_image's interpreter, packages and
+application), and the service answers from the unpacked image with nothing of the host (no
+Python, no PATH) available to it."""
 
 from __future__ import annotations
 

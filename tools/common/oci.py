@@ -1,20 +1,21 @@
-"""Reading OCI image layouts: media types, descriptors, blobs, and picking one image.
+"""The one reader of OCI image layouts: media types, descriptors, blobs, and picking one image.
 
-Shared by the assembler (which reads a base image) and the diff explainer (which reads two
-finished images). Nothing here hashes a layer blob: layers are trusted by the digest in their
-manifest and checked cheaply by size; only the small JSON blobs we parse are hashed.
+Used by everything that opens a layout: the assembler (a base image), the diff explainer and
+the reproducibility test (finished images), the publisher (what to push) and the tests. Nothing
+here hashes a layer blob: layers are trusted by the digest in their manifest and checked cheaply
+by size; only the small blobs we read into memory (manifests, configs, indexes) are hashed.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
-import re
 from typing import Any
 
+from tools.common.digest import check_digest, digest_hex, sha256_digest
 from tools.common.errors import UserError
+from tools.common.json_file import MAX_SIZE, load_json, parse_json
 
 OCI_LAYOUT_FILE = "oci-layout"
 INDEX_FILE = "index.json"
@@ -49,33 +50,29 @@ MANIFEST_MEDIA_TYPES = (OCI_MANIFEST, DOCKER_MANIFEST)
 INDEX_MEDIA_TYPES = (OCI_INDEX, DOCKER_MANIFEST_LIST)
 CONFIG_MEDIA_TYPES = (OCI_CONFIG, DOCKER_CONFIG)
 
-# JSON blobs (index, manifest, config) are read into memory; a larger one is not a real image.
-MAX_JSON_BLOB_SIZE = 64 << 20
+# Blobs read into memory (index, manifest, config) are JSON documents of kilobytes; a larger one
+# is not a real image.
+MAX_IN_MEMORY_BLOB = MAX_SIZE
 
-_DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}")
 _MAX_INDEX_DEPTH = 4
 
 
-def sha256_digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+def checked_blob(path: str, size: int, what: str, described_by: str, fix: str) -> str:
+    """Checks that the blob file `path` exists with `size` bytes; returns it with symlinks resolved
+    (Bazel hands inputs over as symlinks, and callers that hard-link need the real file).
 
-
-def check_digest(value: Any, where: str) -> str:
-    """Returns `value` if it is a lowercase `sha256:<64 hex>` digest, else fails naming `where`."""
-    if not isinstance(value, str) or not _DIGEST_RE.fullmatch(value):
-        raise UserError(f"{where}: digest {value!r} is not of the form sha256:<64 lowercase hex digits>")
-    return value
-
-
-def resolved_size(path: str) -> tuple[str, int]:
-    """(path with symlinks resolved, size): Bazel hands inputs over as symlinks, and callers that
-    hard-link need the real file. OSError (FileNotFoundError included) propagates."""
+    Errors name the blob as `what` (e.g. "layer blob"), the file that describes it, and `fix`.
+    """
     real = os.path.realpath(path)
-    return real, os.stat(real).st_size
-
-
-def digest_hex(digest: str) -> str:
-    return digest.split(":", 1)[1]
+    try:
+        actual = os.stat(real).st_size
+    except FileNotFoundError:
+        raise UserError(f"{what} {path} referenced by {described_by} is missing") from None
+    except OSError as e:
+        raise UserError(f"cannot stat {what} {path}: {e.strerror}") from None
+    if actual != size:
+        raise UserError(f"{what} {path} is {actual} bytes but {described_by} says {size}; {fix}")
+    return real
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +82,7 @@ class Descriptor:
     size: int
     annotations: dict[str, str] = dataclasses.field(default_factory=dict)
     platform: dict[str, Any] | None = None
+    urls: tuple[str, ...] = ()  # where a non-distributable ("foreign") blob lives instead
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"mediaType": self.media_type, "digest": self.digest, "size": self.size}
@@ -92,6 +90,8 @@ class Descriptor:
             out["annotations"] = dict(self.annotations)
         if self.platform:
             out["platform"] = dict(self.platform)
+        if self.urls:
+            out["urls"] = list(self.urls)
         return out
 
     def platform_name(self) -> str:
@@ -130,36 +130,40 @@ def parse_descriptor(obj: Any, where: str) -> Descriptor:
     platform = obj.get("platform")
     if platform is not None and not isinstance(platform, dict):
         raise UserError(f"{where}: descriptor platform must be an object")
+    urls = obj.get("urls", [])
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise UserError(f"{where}: descriptor urls must be a list of strings")
     return Descriptor(
         media_type=media_type,
         digest=check_digest(obj.get("digest"), where),
         size=check_size(obj.get("size"), where),
         annotations=annotations,
         platform=platform,
+        urls=tuple(urls),
     )
 
 
-def load_json_file(path: str, what: str) -> Any:
-    """Reads a JSON file, turning every way that can fail into one UserError naming `path`."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_JSON_BLOB_SIZE + 1)
-    except FileNotFoundError:
-        raise UserError(f"{what} {path} does not exist") from None
-    except OSError as e:
-        raise UserError(f"cannot read {what} {path}: {e.strerror}") from None
-    return parse_json_bytes(data, path, what)
+def parse_descriptors(value: Any, where: str) -> list[Descriptor]:
+    """A JSON list of descriptors (an index's `manifests`, a manifest's `layers`)."""
+    if not isinstance(value, list):
+        raise UserError(f"{where} must be a list of descriptors")
+    return [parse_descriptor(item, f"{where}[{i}]") for i, item in enumerate(value)]
 
 
-def parse_json_bytes(data: bytes, path: str, what: str) -> Any:
-    if len(data) > MAX_JSON_BLOB_SIZE:
-        raise UserError(f"{what} {path} is larger than {MAX_JSON_BLOB_SIZE} bytes; it is not a JSON document")
-    try:
-        return json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise UserError(f"{what} {path} is not UTF-8 text") from None
-    except json.JSONDecodeError as e:
-        raise UserError(f"{what} {path} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+def is_index(body: dict[str, Any], media_type: str | None) -> bool:
+    """Whether a manifest-like document is an image index: by its media type, else by its shape."""
+    declared = body.get("mediaType") if isinstance(body.get("mediaType"), str) else media_type
+    if declared in INDEX_MEDIA_TYPES:
+        return True
+    return declared not in MANIFEST_MEDIA_TYPES and "manifests" in body
+
+
+def manifest_parts(body: dict[str, Any], where: str) -> tuple[Descriptor, list[Descriptor]]:
+    """(config, layers) of an image manifest; `where` names it in errors."""
+    if body.get("schemaVersion") != 2:
+        raise UserError(f"{where}: schemaVersion must be 2, got {body.get('schemaVersion')!r}")
+    return parse_descriptor(body.get("config"), f"{where} config"), parse_descriptors(body.get("layers", []),
+                                                                                     f"{where} layers")
 
 
 class Layout:
@@ -174,7 +178,7 @@ class Layout:
         if not os.path.isdir(root):
             raise UserError(f"{what} {root} is not a directory (expected an OCI image layout)")
         layout_file = os.path.join(root, OCI_LAYOUT_FILE)
-        marker = load_json_file(layout_file, f"{what} layout marker")
+        marker = load_json(layout_file, f"{what} layout marker")
         if not isinstance(marker, dict) or marker.get("imageLayoutVersion") != LAYOUT_VERSION:
             raise UserError(
                 f"{what} layout marker {layout_file} must be {{\"imageLayoutVersion\":\"{LAYOUT_VERSION}\"}}"
@@ -188,34 +192,20 @@ class Layout:
     def blob_path(self, digest: str) -> str:
         return os.path.join(self.root, "blobs", "sha256", digest_hex(digest))
 
+    def has_blob(self, desc: Descriptor) -> bool:
+        return os.path.lexists(self.blob_path(desc.digest))
+
     def stat_blob(self, desc: Descriptor, referenced_by: str) -> str:
-        """Checks that the blob exists with the descriptor's size; returns its resolved path.
+        """Checks that the blob exists with the descriptor's size; returns its resolved path."""
+        return checked_blob(self.blob_path(desc.digest), desc.size, f"{self.what} {self.root}: blob", referenced_by,
+                            "the layout is corrupt or incomplete")
 
-        Resolving symlinks matters to callers that hard-link: Bazel hands inputs over as symlinks.
-        """
-        path = self.blob_path(desc.digest)
-        try:
-            real, size = resolved_size(path)
-        except FileNotFoundError:
-            raise UserError(
-                f"{self.what} {self.root}: blob {desc.digest} referenced by {referenced_by} is missing "
-                f"(expected {path})"
-            ) from None
-        except OSError as e:
-            raise UserError(f"{self.what} {self.root}: cannot stat blob {path}: {e.strerror}") from None
-        if size != desc.size:
-            raise UserError(
-                f"{self.what} {self.root}: blob {path} is {size} bytes but {referenced_by} says {desc.size}; "
-                "the layout is corrupt or incomplete"
-            )
-        return real
-
-    def read_json_blob(self, desc: Descriptor, referenced_by: str) -> dict[str, Any]:
-        """Reads a small JSON blob, checking size and digest (cheap: these are kilobytes)."""
+    def read_blob(self, desc: Descriptor, referenced_by: str) -> bytes:
+        """The bytes of a small blob (a manifest, config or index), checked against size and digest."""
         path = self.blob_path(desc.digest)
         self.stat_blob(desc, referenced_by)
-        if desc.size > MAX_JSON_BLOB_SIZE:
-            raise UserError(f"{self.what} {self.root}: JSON blob {path} is {desc.size} bytes; too large")
+        if desc.size > MAX_IN_MEMORY_BLOB:
+            raise UserError(f"{self.what} {self.root}: blob {path} is {desc.size} bytes; too large for a JSON document")
         try:
             with open(path, "rb") as f:
                 data = f.read()
@@ -224,21 +214,25 @@ class Layout:
         actual = sha256_digest(data)
         if actual != desc.digest:
             raise UserError(
-                f"{self.what} {self.root}: blob {path} has digest {actual}, not {desc.digest}; the layout is corrupt"
+                f"{self.what} {self.root}: blob {path} has digest {actual}, not {desc.digest} as "
+                f"{referenced_by} says; the layout is corrupt"
             )
-        value = parse_json_bytes(data, path, f"{self.what} blob")
+        return data
+
+    def read_json_blob(self, desc: Descriptor, referenced_by: str) -> dict[str, Any]:
+        """A small JSON blob as an object, checked like `read_blob`."""
+        path = self.blob_path(desc.digest)
+        value = parse_json(self.read_blob(desc, referenced_by), path, f"{self.what} blob")
         if not isinstance(value, dict):
             raise UserError(f"{self.what} {self.root}: blob {path} must hold a JSON object")
         return value
 
     def read_index(self) -> list[Descriptor]:
-        index = load_json_file(self.index_path, f"{self.what} index")
-        if not isinstance(index, dict) or not isinstance(index.get("manifests"), list):
+        """The descriptors of `index.json`."""
+        index = load_json(self.index_path, f"{self.what} index")
+        if not isinstance(index, dict):
             raise UserError(f"{self.what} index {self.index_path} must be an object with a \"manifests\" list")
-        return [
-            parse_descriptor(m, f"{self.what} index {self.index_path} manifests[{i}]")
-            for i, m in enumerate(index["manifests"])
-        ]
+        return parse_descriptors(index.get("manifests"), f"{self.what} index {self.index_path} manifests")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -303,13 +297,9 @@ def _pick(layout: Layout, descriptors: list[Descriptor], where: str, os_name: st
         if depth >= _MAX_INDEX_DEPTH:
             raise UserError(f"{where}: image indexes nest more than {_MAX_INDEX_DEPTH} deep")
         nested = layout.read_json_blob(chosen, where)
-        nested_path = layout.blob_path(chosen.digest)
-        manifests = nested.get("manifests")
-        if not isinstance(manifests, list):
-            raise UserError(f"{layout.what} image index {nested_path} has no \"manifests\" list")
-        nested_where = f"{layout.what} image index {nested_path}"
-        parsed = [parse_descriptor(m, f"{nested_where} manifests[{i}]") for i, m in enumerate(manifests)]
-        return _pick(layout, parsed, nested_where, os_name, arch, None, depth + 1)
+        nested_where = f"{layout.what} image index {layout.blob_path(chosen.digest)}"
+        children = parse_descriptors(nested.get("manifests"), f"{nested_where} manifests")
+        return _pick(layout, children, nested_where, os_name, arch, None, depth + 1)
     raise UserError(
         f"{where}: unsupported mediaType {chosen.media_type!r} for manifest {chosen.digest} "
         f"(supported: {', '.join(MANIFEST_MEDIA_TYPES + INDEX_MEDIA_TYPES)})"
@@ -326,25 +316,17 @@ def resolve_image(layout: Layout, os_name: str = "linux", arch: str = "amd64", t
     declared = manifest.get("mediaType", desc.media_type)
     if declared != desc.media_type:
         raise UserError(f"{mwhere} declares mediaType {declared!r} but its descriptor says {desc.media_type!r}")
-    if manifest.get("schemaVersion") != 2:
-        raise UserError(f"{mwhere}: schemaVersion must be 2, got {manifest.get('schemaVersion')!r}")
-    config_desc = parse_descriptor(manifest.get("config"), f"{mwhere} config")
+    config_desc, layers = manifest_parts(manifest, mwhere)
     if config_desc.media_type not in CONFIG_MEDIA_TYPES:
         raise UserError(
             f"{mwhere}: unsupported config mediaType {config_desc.media_type!r} "
             f"(supported: {', '.join(CONFIG_MEDIA_TYPES)})"
         )
-    raw_layers = manifest.get("layers", [])
-    if not isinstance(raw_layers, list):
-        raise UserError(f"{mwhere}: \"layers\" must be a list")
-    layers = []
-    for i, raw in enumerate(raw_layers):
-        layer = parse_descriptor(raw, f"{mwhere} layers[{i}]")
+    for i, layer in enumerate(layers):
         if layer.media_type not in LAYER_MEDIA_TYPE_TO_OCI:
             raise UserError(
                 f"{mwhere}: layers[{i}] has unsupported mediaType {layer.media_type!r} "
                 f"(supported: {', '.join(LAYER_MEDIA_TYPE_TO_OCI)})"
             )
-        layers.append(layer)
     config = layout.read_json_blob(config_desc, mwhere)
     return Image(layout, desc, manifest, config_desc, config, layers)

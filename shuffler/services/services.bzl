@@ -1,0 +1,11 @@
+"""The services of a release: {image name: image target}.
+
+Every `<service>_image` (an oci_image, e.g. from py_image) under shuffler/services/ belongs
+here: //:image_hashes, ./scripts/build_images.sh and //e2e:reproducibility cover exactly these,
+and shuffler/services/services_test.sh (run by ./scripts/bazel_tests.sh) fails naming any image
+target under shuffler/services/ that is missing.
+"""
+
+SERVICES = {
+    "task_builder": "//shuffler/services/taskbuilder:task_builder_image",
+}
