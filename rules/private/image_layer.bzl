@@ -31,7 +31,10 @@ def _file_entry(path, file, target):
         # output base (Bazel's sandbox); store what they point to.
         return {"path": path, "type": "tree", "src": file.path, "follow_symlinks": not file.is_source}
     entry = {"path": path, "type": "file", "src": file.path}
-    if file == target[DefaultInfo].files_to_run.executable:
+
+    # A source file's target names the file itself as its executable: only a rule's output is
+    # declared executable by its rule.
+    if not file.is_source and file == target[DefaultInfo].files_to_run.executable:
         entry["mode"] = "0755"
     return entry
 

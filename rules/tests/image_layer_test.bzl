@@ -99,6 +99,19 @@ def _tars_and_writer_flags_test_impl(ctx):
 
 _tars_and_writer_flags_test = analysistest.make(_tars_and_writer_flags_test_impl)
 
+def _declared_modes_test_impl(ctx):
+    env = analysistest.begin(ctx)
+    by_path = {e["path"]: e for e in _spec(env)["entries"]}
+
+    # A source file's mode is the layer writer's (by content), whatever bits the checkout has;
+    # only a rule's declared executable carries one.
+    asserts.false(env, "mode" in by_path["bin/testdata/app/config.yaml"], "a source file has no declared mode")
+    asserts.false(env, "mode" in by_path["bin/testdata/app/bin/run.sh"], "not even an executable-looking one")
+    asserts.equals(env, "0755", by_path["bin/generated_tool.sh"].get("mode"))
+    return analysistest.end(env)
+
+_declared_modes_test = analysistest.make(_declared_modes_test_impl)
+
 def image_layer_test_suite(name):
     """image_layer targets (manual: they are only analysed) and the tests that check them.
 
@@ -135,7 +148,10 @@ def image_layer_test_suite(name):
     native.genrule(name = "empty_tar", outs = ["empty.tar"], cmd = "tar -cf $@ -T /dev/null", tags = ["manual"])
     image_layer(name = "tars_and_writer_flags", tars = [":empty_tar"], prefix = "opt/pkg", compression = "zstd", mtime = 42, tags = ["manual"])
     _tars_and_writer_flags_test(name = name + "_tars_and_writer_flags", target_under_test = ":tars_and_writer_flags")
-    tests += [name + "_files", name + "_modes", name + "_symlinks_and_directories", name + "_tars_and_writer_flags"]
+    native.genrule(name = "generated_tool", outs = ["generated_tool.sh"], cmd = "printf '#!/bin/sh\\n' > $@", executable = True, tags = ["manual"])
+    image_layer(name = "declared_modes", srcs = srcs + [":generated_tool"], prefix = "bin", strip_prefix = ".", tags = ["manual"])
+    _declared_modes_test(name = name + "_declared_modes", target_under_test = ":declared_modes")
+    tests += [name + "_files", name + "_modes", name + "_declared_modes", name + "_symlinks_and_directories", name + "_tars_and_writer_flags"]
 
     native.filegroup(name = "two_files", srcs = srcs, tags = ["manual"])
     for case, kwargs, message in (
