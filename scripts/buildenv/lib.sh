@@ -27,15 +27,30 @@ environment_key() {
 # Configuration files are not part of the root's identity: they are copied in on every use, so
 # editing them takes effect at once without recreating the root.
 install_config() {  # install_config ROOT
-  local root=$1
-  mkdir -p "$root/usr/share/reproimage"
-  rm -rf "$root/usr/share/reproimage/stubs.new"
-  cp -r "$BUILDENV_DIR/stubs" "$root/usr/share/reproimage/stubs.new"
-  rm -rf "$root/usr/share/reproimage/stubs"
-  mv "$root/usr/share/reproimage/stubs.new" "$root/usr/share/reproimage/stubs"
-  install -m 0644 "$BUILDENV_DIR/bazel.bazelrc" "$root/etc/bazel.bazelrc"
-  install -m 0755 "$BUILDENV_DIR/bazel-wrapper.sh" "$root/usr/local/bin/bazel"
-  install -m 0644 "$BUILDENV_DIR/check_lock.py" "$root/usr/share/reproimage/check_lock.py"
+  # Several checkouts may share one root and run at once: every file is replaced by a rename
+  # (never removed first), and only when its content differs.
+  local root=$1 share=$1/usr/share/reproimage
+  mkdir -p "$share"
+  local stubs_key
+  stubs_key=$(cd "$BUILDENV_DIR/stubs" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+  if [[ ! -d $share/stubs-$stubs_key ]]; then
+    rm -rf "$share/stubs-$stubs_key.$$"
+    cp -r "$BUILDENV_DIR/stubs" "$share/stubs-$stubs_key.$$"
+    mv -T "$share/stubs-$stubs_key.$$" "$share/stubs-$stubs_key" 2>/dev/null || rm -rf "$share/stubs-$stubs_key.$$"
+  fi
+  if [[ $(readlink "$share/stubs" 2>/dev/null) != "stubs-$stubs_key" ]]; then
+    [[ -d $share/stubs && ! -L $share/stubs ]] && rm -rf "$share/stubs"  # a root made before links
+    ln -sfn "stubs-$stubs_key" "$share/stubs.$$" && mv -T "$share/stubs.$$" "$share/stubs"
+  fi
+  install_file 0644 "$BUILDENV_DIR/bazel.bazelrc" "$root/etc/bazel.bazelrc"
+  install_file 0755 "$BUILDENV_DIR/bazel-wrapper.sh" "$root/usr/local/bin/bazel"
+  install_file 0644 "$BUILDENV_DIR/check_lock.py" "$share/check_lock.py"
+}
+
+install_file() {  # install_file MODE SRC DEST: DEST becomes SRC by one rename, if it differs
+  local mode=$1 src=$2 dest=$3
+  cmp -s "$src" "$dest" && return 0
+  install -m "$mode" "$src" "$dest.$$" && mv -f "$dest.$$" "$dest"
 }
 
 environment_root() {
