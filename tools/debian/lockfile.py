@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any, Callable, Iterable
 
+from tools.common import canonical_json
 from tools.common.atomic import atomic_binary_output
 from tools.common.errors import UserError
 from tools.debian.archive_index import IndexEntry
@@ -104,7 +105,7 @@ def build_lock(
 
 
 def encode_lock(lock: dict[str, Any]) -> bytes:
-    return (json.dumps(lock, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return canonical_json.dumps_readable(lock)
 
 
 def write_lock(path: str, lock: dict[str, Any]) -> None:

@@ -43,6 +43,14 @@ def test_canonical_json_is_sorted_compact_utf8():
     assert canonical_json.dumps({"b": [1, {"d": 1, "c": "é"}], "a": None}) == '{"a":null,"b":[1,{"c":"é","d":1}]}'.encode()
 
 
+def test_readable_json_is_sorted_indented_utf8_with_newline():
+    value = {"b": [1, {"z": "ü", "a": None}], "a": 2}
+    data = canonical_json.dumps_readable(value)
+    assert data == b'{\n  "a": 2,\n  "b": [\n    1,\n    {\n      "a": null,\n      "z": "\xc3\xbc"\n    }\n  ]\n}\n'
+    # The same data in another key order gives the same bytes.
+    assert canonical_json.dumps_readable({"a": 2, "b": [1, {"a": None, "z": "ü"}]}) == data
+
+
 def test_run_cli_prints_one_line_without_traceback(tmp_path):
     script = tmp_path / "tool.py"
     script.write_text(
