@@ -108,7 +108,7 @@ def lock_manifest(
 def _resolve(manifest: Manifest, repos: Repositories,
              pool: concurrent.futures.Executor) -> tuple[list[Resolved], int]:
     source = PomSource(repos, pool)
-    models = ModelBuilder(source.raw, java_version=manifest.jdk)
+    models = ModelBuilder(source.raw, java_version=manifest.jdk, prefetch=source.prefetch)
     resolved = resolve(models, manifest.project, prefetch=source.prefetch)
     return resolved, source.fetched
 

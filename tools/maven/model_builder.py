@@ -224,8 +224,10 @@ def _parse_optional(value: str | None) -> bool | None:
 class ModelBuilder:
     """Builds (and caches) effective models; thread-safe for concurrent readers."""
 
-    def __init__(self, load_raw: RawLoader, java_version: str = "17"):
+    def __init__(self, load_raw: RawLoader, java_version: str = "17",
+                 prefetch: Callable[[str, str, str], None] | None = None):
         self._load_raw = load_raw
+        self._prefetch = prefetch
         self.system = system_properties(java_version)
         self._cache: dict[tuple[str, str, str], EffectiveModel] = {}
         self._lock = threading.Lock()
@@ -335,6 +337,10 @@ class ModelBuilder:
         for m in managed:
             if not (m.type == "pom" and m.scope == "import"):
                 merged[m.management_key] = m
+        if self._prefetch is not None:
+            for bom in imports:
+                if bom.version and "${" not in bom.version:
+                    self._prefetch(bom.group, bom.artifact, bom.version)
         for bom in imports:
             if not bom.version or "${" in bom.version:
                 raise UserError(f"{source}: imported BOM {bom.group}:{bom.artifact} has no usable version "
