@@ -180,7 +180,10 @@ class Collector:
     def _check_lockable(d: Managed, key: ArtifactKey, version: str | None, scope: str,
                         path: list[Artifact]) -> None:
         where = f"{key}" + (f" (required by {_describe(path)})" if path else "")
-        pin = f'pin it: managed = ["{key.group}:{key.artifact}:<version>"] in the manifest'
+        if path:
+            pin = f'pin it: managed = ["{key.group}:{key.artifact}:<version>"] in the manifest'
+        else:
+            pin = f'give it one ("{key.group}:{key.artifact}:<version>") or import a BOM that manages it'
         if not version:
             raise UserError(f"{where} has no version and nothing manages one; {pin}")
         if "${" in version:
@@ -209,8 +212,7 @@ class Collector:
             try:
                 model = self._effective(current.group, current.artifact, current.version)
             except UserError as e:
-                chain = _describe(path + [current])
-                raise UserError(f"{current} (required by {chain}): {e}" if path else f"{current}: {e}") from None
+                raise UserError(f"{current} (required by {_describe(path)}): {e}" if path else f"{current}: {e}") from None
             relocation = model.relocation
             if relocation is None:
                 return model, current

@@ -23,7 +23,7 @@ from tools.maven.lockfile import build_lock, write_lock
 from tools.maven.manifest import Manifest, load_manifest
 from tools.maven.model_builder import ModelBuilder
 from tools.maven.pom_source import PomSource
-from tools.maven.repository import Fetched, Repositories, default_cache_dir
+from tools.maven.repository import Fetched, MissingArtifact, Repositories, default_cache_dir
 from tools.maven.resolver import Resolved, resolve
 from tools.maven.transport import DEFAULT_TIMEOUT, HttpClient
 
@@ -57,10 +57,9 @@ def _download_all(repositories: Repositories, resolved: list[Resolved],
         key = r.artifact.key.lock_key
         try:
             files[key] = futures[key].result()
-        except UserError as e:
-            via = " -> ".join(str(a) for a in r.path)
-            raise UserError(f"{r.artifact} (required by {via}): the {r.artifact.key.extension} is {e}"
-                            if "not in any repository" in str(e) else str(e)) from None
+        except MissingArtifact as e:
+            via = f" (required by {' -> '.join(str(a) for a in r.path[:-1])})" if len(r.path) > 1 else ""
+            raise UserError(f"{r.artifact}{via}: {MissingArtifact(e.path, e.urls, f'the {r.artifact.key.extension}')}") from None
     return files
 
 
@@ -88,7 +87,8 @@ def lock_manifest(
             resolved_at = time.monotonic()
             files = _download_all(repos, resolved, pool)
         except UserError as e:
-            raise UserError(f"{manifest.path}: {e}") from None
+            message = str(e)
+            raise UserError(message if message.startswith(manifest.path) else f"{manifest.path}: {message}") from None
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     lock = build_lock(manifest_sha256=manifest.sha256, repositories=urls, resolved=resolved, files=files)

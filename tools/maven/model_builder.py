@@ -257,7 +257,10 @@ class ModelBuilder:
             if parent_gav in seen:
                 raise UserError(f"{lineage[0].source}: parent POMs form a cycle: {' -> '.join(seen + [parent_gav])}")
             seen.append(parent_gav)
-            lineage.append(self._load_raw(parent.group, parent.artifact, parent.version))
+            try:
+                lineage.append(self._load_raw(parent.group, parent.artifact, parent.version))
+            except UserError as e:
+                raise UserError(f"parent {parent_gav} of {lineage[-1].source}: {e}") from None
         return lineage
 
     def _build(self, gav: tuple[str, str, str], importing: tuple[str, ...]) -> EffectiveModel:
@@ -348,7 +351,11 @@ class ModelBuilder:
             bom_gav = coordinates.gav(bom.group, bom.artifact, bom.version)
             if bom_gav in importing:
                 raise UserError(f"{source}: BOM imports form a cycle: {' -> '.join(importing + (bom_gav,))}")
-            for entry in self._effective((bom.group, bom.artifact, bom.version), importing).managed:
+            try:
+                imported = self._effective((bom.group, bom.artifact, bom.version), importing)
+            except UserError as e:
+                raise UserError(f"BOM {bom_gav} imported by {source}: {e}") from None
+            for entry in imported.managed:
                 merged.setdefault(entry.management_key, entry)
         return list(merged.values())
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 
-from tools.common.errors import UserError
-from tools.maven.coordinates import artifact_of, gav
+from tools.maven.coordinates import artifact_of
 from tools.maven.pom import RawModel, parse_pom
-from tools.maven.repository import Repositories
+from tools.maven.repository import MissingArtifact, Repositories
 
 
 class PomSource:
@@ -44,9 +43,8 @@ class PomSource:
         pom = artifact_of(group, artifact, version, "pom")
         try:
             fetched = self._repositories.fetch(pom.path, keep_data=True)
-        except UserError as e:
-            raise UserError(f"the POM of {gav(group, artifact, version)} is {e}" if "not in any repository" in str(e)
-                            else str(e)) from None
+        except MissingArtifact as e:
+            raise MissingArtifact(e.path, e.urls, what="its POM") from None
         with self._lock:
             self.fetched += 1
         assert fetched.data is not None

@@ -35,8 +35,8 @@ def default_cache_dir() -> str:
 class MissingArtifact(UserError):
     """No repository has the file."""
 
-    def __init__(self, path: str, urls: list[str]):
-        super().__init__(f"not in any repository (tried {', '.join(urls)})")
+    def __init__(self, path: str, urls: list[str], what: str = "it"):
+        super().__init__(f"{what} is not in any repository (tried {', '.join(urls)})")
         self.path = path
         self.urls = urls
 
