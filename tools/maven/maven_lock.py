@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import ssl
 import time
 from typing import Sequence
 
@@ -34,6 +35,7 @@ flags.DEFINE_multi_string("repository", [], "Repository base URL; repeatable; re
 flags.DEFINE_string("cache_dir", None, "Cache of verified downloads (default: $XDG_CACHE_HOME/tools-maven); empty disables.")
 flags.DEFINE_float("timeout", DEFAULT_TIMEOUT, "Network timeout per request, in seconds.")
 flags.DEFINE_integer("jobs", 8, "Parallel downloads.")
+flags.DEFINE_string("ca_file", None, "CA certificates (PEM) to trust for https repositories instead of the system's.")
 
 TOOL = "maven_lock"
 
@@ -71,6 +73,7 @@ def lock_manifest(
     cache_dir: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     jobs: int = 8,
+    ca_file: str | None = None,
 ) -> dict:
     """Library entry point of the CLI: resolves `manifest_path` and writes `lock_path`."""
     started = time.monotonic()
@@ -79,7 +82,10 @@ def lock_manifest(
     if not os.path.isdir(lock_dir):
         raise UserError(f"cannot write lock {lock_path}: directory {lock_dir} does not exist")
     urls = list(repositories) or list(manifest.repositories)
-    client = HttpClient(timeout=timeout)
+    try:
+        client = HttpClient(timeout=timeout, ca_file=ca_file)
+    except (OSError, ssl.SSLError) as e:
+        raise UserError(f"cannot use --ca_file {ca_file}: {e}") from None
     repos = Repositories(urls, client, cache_dir)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="maven") as pool:
         try:
@@ -127,6 +133,7 @@ def _main(argv: Sequence[str]) -> None:
             cache_dir=cache_dir,
             timeout=FLAGS.timeout,
             jobs=FLAGS.jobs,
+            ca_file=_workspace_path(FLAGS.ca_file) if FLAGS.ca_file else None,
         )
     except OSError as e:
         # Local I/O (the lock's directory, the cache): still one line, never a traceback.

@@ -34,11 +34,12 @@ class FetchError(Exception):
 
 
 class HttpClient:
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT, retries: int = 2):
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT, retries: int = 2, ca_file: str | None = None):
+        """`ca_file`: the CA certificates to trust (PEM) instead of the system's."""
         self.timeout = timeout
         self.retries = retries
         self._local = threading.local()
-        self._context = ssl.create_default_context()
+        self._context = ssl.create_default_context(cafile=ca_file)
 
     def _connections(self) -> dict[tuple[str, str], http.client.HTTPConnection]:
         if not hasattr(self._local, "connections"):
