@@ -23,7 +23,7 @@ def py_pytest(name, srcs, deps = [], args = [], **kwargs):
         **kwargs
     )
 
-def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {}, size = "small", visibility = None):
+def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {}, size = "small", per_test_size = {}, visibility = None):
     """One py_pytest per `test_*.py` of the package, over a `<name>` library of all its modules.
 
     Every module of the test package (helpers, fixtures and the tests themselves, some of which
@@ -36,6 +36,7 @@ def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {},
       env: environment of every test.
       per_test_tags: {"test_x.py": [tags]} for tests that need them (e.g. "no-sandbox").
       size: test size of every test.
+      per_test_size: {"test_x.py": size} for tests that need more time than `size` gives.
       visibility: of the library (other test packages may reuse its fixtures).
     """
     py_library(
@@ -48,7 +49,7 @@ def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {},
     for src in native.glob(["test_*.py"]):
         py_pytest(
             name = src[:-len(".py")],
-            size = size,
+            size = per_test_size.get(src, size),
             srcs = [src],
             data = data,
             env = env,
