@@ -113,7 +113,8 @@ class Collector:
         if self._prefetch is not None:
             for d in dependencies:
                 version = self._managed_version(d, parent_depth)
-                if version and not versions.is_range(version) and "${" not in version:
+                if self._selected(d, parent_depth, exclusions) and version and not versions.is_range(version) \
+                        and "${" not in version:
                     self._prefetch(d.group, d.artifact, version)
         for d in dependencies:
             self._dependency(parent, d, parent_depth, exclusions, stack, (), False)
@@ -123,14 +124,19 @@ class Collector:
             return self._management.versions.get(d.key, d.version)
         return d.version
 
+    @staticmethod
+    def _selected(d: Managed, parent_depth: int, exclusions: frozenset[tuple[str, str]]) -> bool:
+        """Step 1 of the module docstring, on the dependency as declared."""
+        if parent_depth >= 1 and (d.scope in ("test", "provided") or d.optional):
+            return False
+        return not any(coordinates.exclusion_matches(e, d.key) for e in exclusions)
+
     def _dependency(self, parent: Node, d: Managed, parent_depth: int, exclusions: frozenset[tuple[str, str]],
                     stack: list[Node], relocations: tuple[Artifact, ...], keep_version: bool) -> None:
+        if not self._selected(d, parent_depth, exclusions):
+            return
         key = d.key
         transitive = parent_depth >= 1
-        if transitive and (d.scope in ("test", "provided") or d.optional):
-            return
-        if any(coordinates.exclusion_matches(e, key) for e in exclusions):
-            return
         version, scope, optional, own_exclusions = d.version, d.scope or "compile", bool(d.optional), d.exclusions
         managed_scope = False
         m = self._management

@@ -116,7 +116,7 @@ def _resolve(manifest: Manifest, repos: Repositories,
     source = PomSource(repos, pool)
     models = ModelBuilder(source.raw, java_version=manifest.jdk, prefetch=source.prefetch)
     resolved = resolve(models, manifest.project, prefetch=source.prefetch)
-    return resolved, source.fetched
+    return resolved, source.used
 
 
 def _main(argv: Sequence[str]) -> None:

@@ -22,7 +22,7 @@ class PomSource:
         self._pool = pool
         self._futures: dict[tuple[str, str, str], concurrent.futures.Future[RawModel]] = {}
         self._lock = threading.Lock()
-        self.fetched = 0
+        self._used: set[tuple[str, str, str]] = set()
 
     def _future(self, group: str, artifact: str, version: str) -> concurrent.futures.Future[RawModel]:
         key = (group, artifact, version)
@@ -37,7 +37,15 @@ class PomSource:
         self._future(group, artifact, version)
 
     def raw(self, group: str, artifact: str, version: str) -> RawModel:
+        with self._lock:
+            self._used.add((group, artifact, version))
         return self._future(group, artifact, version).result()
+
+    @property
+    def used(self) -> int:
+        """How many POMs resolution read (prefetched ones it never needed do not count)."""
+        with self._lock:
+            return len(self._used)
 
     def _load(self, group: str, artifact: str, version: str) -> RawModel:
         pom = artifact_of(group, artifact, version, "pom")
@@ -45,8 +53,6 @@ class PomSource:
             fetched = self._repositories.fetch(pom.path, keep_data=True)
         except MissingArtifact as e:
             raise MissingArtifact(e.path, e.urls, what="its POM") from None
-        with self._lock:
-            self.fetched += 1
         assert fetched.data is not None
         model = parse_pom(fetched.data, fetched.url)
         if model.parent is not None:
