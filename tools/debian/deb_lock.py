@@ -18,6 +18,7 @@ from typing import Sequence
 from absl import app, flags
 
 from tools.common.errors import UserError, run_cli
+from tools.common.lock_files import workspace_path
 from tools.debian import archive_index, fetch
 from tools.debian.cache import ContentCache, default_cache_dir
 from tools.debian.lockfile import build_lock, write_lock
@@ -39,13 +40,6 @@ flags.DEFINE_string("cache_dir", None, "Cache of verified indexes (default: $XDG
 flags.DEFINE_float("timeout", fetch.DEFAULT_TIMEOUT, "Network timeout per request, in seconds.")
 
 TOOL = "deb_lock"
-
-
-def _workspace_path(path: str) -> str:
-    workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
-    if workspace and not os.path.isabs(path):
-        return os.path.join(workspace, path)
-    return path
 
 
 def _human(size: int) -> str:
@@ -128,8 +122,8 @@ def _main(argv: Sequence[str]) -> None:
 
 def _lock(cache_dir: str | None) -> None:
     lock_manifest(
-        _workspace_path(FLAGS.manifest),
-        _workspace_path(FLAGS.lock),
+        workspace_path(FLAGS.manifest),
+        workspace_path(FLAGS.lock),
         mirrors=FLAGS.mirror,
         snapshot_url=FLAGS.snapshot_url or None,
         cache_dir=cache_dir,

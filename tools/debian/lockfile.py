@@ -9,12 +9,10 @@ compact form of the same data for anything that needs to hash it.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Callable, Iterable
 
-from tools.common import canonical_json
-from tools.common.atomic import atomic_binary_output
+from tools.common import canonical_json, lock_files
 from tools.common.errors import UserError
 from tools.debian.archive_index import IndexEntry
 from tools.debian.resolver import Resolution
@@ -110,19 +108,8 @@ def encode_lock(lock: dict[str, Any]) -> bytes:
 
 def write_lock(path: str, lock: dict[str, Any]) -> None:
     """Atomically replaces `path`; on any failure the old lock stays as it was."""
-    data = encode_lock(lock)
-    with atomic_binary_output(path) as f:
-        f.write(data)
+    lock_files.write_lock(path, lock)
 
 
 def read_lock(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as f:
-            lock = json.loads(f.read().decode("utf-8"))
-    except OSError as e:
-        raise UserError(f"cannot read lock {path}: {e.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UserError(f"{path}: not a JSON lock file: {e}") from None
-    if not isinstance(lock, dict) or lock.get("lock_version") != LOCK_VERSION:
-        raise UserError(f"{path}: unsupported lock_version {lock.get('lock_version') if isinstance(lock, dict) else None!r}; re-lock")
-    return lock
+    return lock_files.read_lock(path, LOCK_VERSION)

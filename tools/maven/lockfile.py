@@ -31,12 +31,10 @@ trailing newline), so the same resolution always gives the same bytes.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Iterable
 
-from tools.common import canonical_json
-from tools.common.atomic import atomic_binary_output
+from tools.common import canonical_json, lock_files
 from tools.common.errors import UserError
 from tools.maven.repository import Fetched
 from tools.maven.resolver import Resolved
@@ -116,22 +114,11 @@ def encode_lock(lock: dict[str, Any]) -> bytes:
 
 def write_lock(path: str, lock: dict[str, Any]) -> None:
     """Atomically replaces `path`; on any failure the old lock stays as it was."""
-    data = encode_lock(lock)
-    with atomic_binary_output(path) as f:
-        f.write(data)
+    lock_files.write_lock(path, lock)
 
 
 def read_lock(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as f:
-            lock = json.loads(f.read().decode("utf-8"))
-    except OSError as e:
-        raise UserError(f"cannot read lock {path}: {e.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UserError(f"{path}: not a JSON lock file: {e}") from None
-    if not isinstance(lock, dict) or lock.get("lock_version") != LOCK_VERSION:
-        found = lock.get("lock_version") if isinstance(lock, dict) else None
-        raise UserError(f"{path}: unsupported lock_version {found!r}; re-lock")
+    lock = lock_files.read_lock(path, LOCK_VERSION)
     for key, entry in lock.get("artifacts", {}).items():
         if not isinstance(entry, dict) or not _HEX64.match(str(entry.get("sha256", ""))):
             raise UserError(f"{path}: artifact {key} has no valid sha256; re-lock")

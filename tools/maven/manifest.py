@@ -25,9 +25,9 @@ import dataclasses
 import hashlib
 import os
 import re
-import tomllib
 from typing import Any
 
+from tools.common import lock_files
 from tools.common.errors import UserError
 from tools.maven import coordinates
 from tools.maven.model_builder import Managed
@@ -118,20 +118,7 @@ def _list(path: str, key: str, value: Any) -> list[Any]:
 
 def load_manifest(path: str) -> Manifest:
     """Reads and validates a manifest; every problem is a UserError naming the file."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise UserError(f"cannot read manifest {path}: {e.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise UserError(f"{path}: not valid TOML: {e}") from None
-    unknown = sorted(set(data) - _TOP_KEYS)
-    if unknown:
-        raise UserError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}")
-    if "dependencies" not in data:
-        raise UserError(f"{path}: missing required key 'dependencies'")
+    raw, data = lock_files.read_manifest(path, _TOP_KEYS, ("dependencies",))
 
     repositories = tuple(_list(path, "repositories", data.get("repositories", [DEFAULT_REPOSITORY])))
     if not repositories or not all(isinstance(r, str) and re.match(r"^https?://[^/]+", r) for r in repositories):

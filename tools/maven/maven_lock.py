@@ -20,6 +20,7 @@ from typing import Sequence
 from absl import app, flags
 
 from tools.common.errors import UserError, run_cli
+from tools.common.lock_files import workspace_path
 from tools.maven.lockfile import build_lock, write_lock
 from tools.maven.manifest import Manifest, load_manifest
 from tools.maven.model_builder import ModelBuilder
@@ -38,13 +39,6 @@ flags.DEFINE_integer("jobs", 8, "Parallel downloads.")
 flags.DEFINE_string("ca_file", None, "CA certificates (PEM) to trust for https repositories instead of the system's.")
 
 TOOL = "maven_lock"
-
-
-def _workspace_path(path: str) -> str:
-    workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
-    if workspace and not os.path.isabs(path):
-        return os.path.join(workspace, path)
-    return path
 
 
 def _mib(size: int) -> str:
@@ -127,13 +121,13 @@ def _main(argv: Sequence[str]) -> None:
     cache_dir = default_cache_dir() if FLAGS.cache_dir is None else (FLAGS.cache_dir or None)
     try:
         lock_manifest(
-            _workspace_path(FLAGS.manifest),
-            _workspace_path(FLAGS.lock),
+            workspace_path(FLAGS.manifest),
+            workspace_path(FLAGS.lock),
             repositories=FLAGS.repository,
             cache_dir=cache_dir,
             timeout=FLAGS.timeout,
             jobs=FLAGS.jobs,
-            ca_file=_workspace_path(FLAGS.ca_file) if FLAGS.ca_file else None,
+            ca_file=workspace_path(FLAGS.ca_file) if FLAGS.ca_file else None,
         )
     except OSError as e:
         # Local I/O (the lock's directory, the cache): still one line, never a traceback.

@@ -64,3 +64,23 @@ def test_run_cli_prints_one_line_without_traceback(tmp_path):
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env)
     assert result.returncode == 1
     assert result.stderr == "tool: error: input.json: field x is missing; add it\n"
+
+
+def test_lock_files_round_trip_and_refuse_other_versions(tmp_path, monkeypatch):
+    from tools.common import lock_files
+
+    path = tmp_path / "x.lock.json"
+    lock_files.write_lock(str(path), {"lock_version": 2, "b": [], "a": "é"})
+    assert path.read_bytes() == canonical_json.dumps_readable({"lock_version": 2, "b": [], "a": "é"})
+    assert lock_files.read_lock(str(path), 2) == {"lock_version": 2, "b": [], "a": "é"}
+    with pytest.raises(UserError, match=r"unsupported lock_version 2; re-lock"):
+        lock_files.read_lock(str(path), 1)
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('a = 1\nzz = 2\n')
+    with pytest.raises(UserError, match=r"m.toml: unknown key\(s\) zz; allowed: a, b"):
+        lock_files.read_manifest(str(manifest), ("a", "b"), ())
+    with pytest.raises(UserError, match=r"m.toml: missing required key 'b'"):
+        lock_files.read_manifest(str(manifest), ("a", "b", "zz"), ("b",))
+    monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(tmp_path))
+    assert lock_files.workspace_path("m.toml") == str(manifest)
+    assert lock_files.workspace_path("/abs") == "/abs"

@@ -145,7 +145,7 @@ def test_bom_import_cycle(site):
     r.pom("t:bom-b:1", packaging="pom", managed=[bom_import("t:bom-a:1")])
     manifest = site.manifest(["t:x:1"], boms=["t:bom-a:1"])
     message = _fail(site, manifest)
-    assert message.endswith(f"BOM imports form a cycle: t:bom-a:1 -> t:bom-b:1 -> t:bom-a:1")
+    assert message.endswith("BOM imports form a cycle: t:bom-a:1 -> t:bom-b:1 -> t:bom-a:1")
 
 
 def test_property_cycle_and_unreadable_pom(site):

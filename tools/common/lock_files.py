@@ -1,0 +1,68 @@
+"""What every lock command shares: its TOML manifest, its committed JSON lock, `bazel run` paths.
+
+A manifest problem is one UserError naming the file; a lock is written atomically, so a failed
+run leaves the old one as it was; relative paths under `bazel run` are the user's (the
+workspace's), not the runfiles tree's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from typing import Any, Iterable
+
+from tools.common import canonical_json
+from tools.common.atomic import atomic_binary_output
+from tools.common.errors import UserError
+
+
+def workspace_path(path: str) -> str:
+    """`path` relative to BUILD_WORKSPACE_DIRECTORY when `bazel run` set it."""
+    workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
+    if workspace and not os.path.isabs(path):
+        return os.path.join(workspace, path)
+    return path
+
+
+def read_manifest(path: str, allowed: Iterable[str], required: Iterable[str]) -> tuple[bytes, dict[str, Any]]:
+    """The manifest's bytes (for its sha256) and its TOML table, with no unknown and no missing key."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise UserError(f"cannot read manifest {path}: {e.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: not valid TOML: {e}") from None
+    allowed = set(allowed)
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise UserError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+    for key in required:
+        if key not in data:
+            raise UserError(f"{path}: missing required key {key!r}")
+    return raw, data
+
+
+def write_lock(path: str, lock: dict[str, Any]) -> None:
+    """Atomically replaces `path` with the lock's committed encoding; on failure the old lock stays."""
+    data = canonical_json.dumps_readable(lock)
+    with atomic_binary_output(path) as f:
+        f.write(data)
+
+
+def read_lock(path: str, version: int) -> dict[str, Any]:
+    """A lock of `lock_version` `version`; anything else is a UserError that says to re-lock."""
+    try:
+        with open(path, "rb") as f:
+            lock = json.loads(f.read().decode("utf-8"))
+    except OSError as e:
+        raise UserError(f"cannot read lock {path}: {e.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UserError(f"{path}: not a JSON lock file: {e}") from None
+    if not isinstance(lock, dict) or lock.get("lock_version") != version:
+        found = lock.get("lock_version") if isinstance(lock, dict) else None
+        raise UserError(f"{path}: unsupported lock_version {found!r}; re-lock")
+    return lock
