@@ -74,17 +74,27 @@ def _hub_impl(rctx):
         a = artifacts[key]
         name = maven_target_name(key)
         deps = ", ".join(['":%s"' % maven_target_name(d) for d in a["dependencies"]])
-        lines.append('alias(name = "%s.%s", actual = "@%s//:%s")' % (name, a["packaging"], a["repository"], a["file"]))
+
+        # Test-scoped artifacts are testonly: a production target that reaches one fails analysis.
+        testonly = "True" if a["scope"] == "test" else "False"
+        lines.append('alias(name = "%s.%s", actual = "@%s//:%s", testonly = %s)' % (
+            name,
+            a["packaging"],
+            a["repository"],
+            a["file"],
+            testonly,
+        ))
         tags = '["maven_coordinates=%s", "maven_closure=%s"]' % (_coordinates(key, a), a["closure"])
         if a["packaging"] == "pom":
-            lines.append('java_library(name = "%s", exports = [%s], tags = %s)' % (name, deps, tags))
+            lines.append('java_library(name = "%s", exports = [%s], tags = %s, testonly = %s)' % (name, deps, tags, testonly))
         else:
-            lines.append('java_import(name = "%s", jars = [":%s.%s"], deps = [%s], tags = %s)' % (
+            lines.append('java_import(name = "%s", jars = [":%s.%s"], deps = [%s], tags = %s, testonly = %s)' % (
                 name,
                 name,
                 a["packaging"],
                 deps,
                 tags,
+                testonly,
             ))
     runtime = [k for k in keys if artifacts[k]["closure"] == "runtime"]
     lines += [
@@ -204,6 +214,7 @@ replaced by `_`:
 
 - `@<name>//:<target>`: a `java_import` of the jar whose `deps` are the lock's edges (for a
   `pom` artifact, a `java_library` exporting them), tagged `maven_coordinates=...`;
+  test-scoped artifacts are `testonly`, so a production target cannot depend on them;
 - `@<name>//:<target>.<packaging>`: the file itself, byte-identical to the published artifact;
 - `@<name>//:runtime_files`: the files of the runtime closure;
 - `@<name>//:artifacts.bzl`: `ARTIFACTS` (lock key -> target, file, file_name, coordinates,

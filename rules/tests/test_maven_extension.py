@@ -39,6 +39,7 @@ use_repo(maven, "fixture")
 
 BUILD = """\
 load("@fixture//:artifacts.bzl", "ARTIFACTS", "RUNTIME", "RUNTIME_FILES")
+load("@rules_java//java:defs.bzl", "java_library")
 
 exports_files(["fixture.lock.json"])
 
@@ -48,6 +49,12 @@ genrule(
     outs = ["closure.txt"],
     cmd = "echo " + " ".join(RUNTIME) + " > $@; echo " + ARTIFACTS["t:app"]["sha256"] + " >> $@; " +
           "for f in $(SRCS); do sha256sum $$f >> $@; done",
+)
+
+# A production target that reaches a test-scoped artifact.
+java_library(
+    name = "leaks_a_test_jar",
+    runtime_deps = ["@fixture//:t_junitish"],
 )
 """
 
@@ -122,6 +129,10 @@ def test_hub_builds_published_bytes_and_a_mismatch_fails_clearly(bazel, tmp_path
             assert {line.split()[0] for line in closure[2:]} == served  # the published bytes
             assert {os.path.basename(line.split()[1]) for line in closure[2:]} == {
                 "app-1.jar", "lib-1.jar", "natives-1-linux-x86_64.jar"}
+            leak = ws.run("build", "//:leaks_a_test_jar", repository_cache=cache)
+            assert leak.returncode != 0
+            assert "non-test target '//:leaks_a_test_jar' depends on testonly target '@@_main~maven~fixture//:t_junitish'" \
+                in leak.stderr, leak.stderr[-2000:]
             query = ws.run("query", "deps(@fixture//:t_app, 1)", "--output=label", repository_cache=cache)
             assert query.returncode == 0, query.stderr[-2000:]
             assert "@fixture//:t_lib" in query.stdout.split()
