@@ -47,7 +47,6 @@ class Node:
     # The children as collected, before conflict resolution removes the losers: the artifact's
     # own dependency edges (see lock.py).
     collected: tuple["Node", ...] = ()
-    cycle: bool = False
 
     def path(self) -> list[Artifact]:
         node: Node | None = self
@@ -155,8 +154,7 @@ class Collector:
         artifact = Artifact(key, version)
 
         if any(n.artifact is not None and n.artifact.key == key for n in stack):
-            self._add(parent, Node(artifact, scope, optional, own_exclusions, managed_scope, relocations, parent,
-                                   cycle=True))
+            self._add(parent, Node(artifact, scope, optional, own_exclusions, managed_scope, relocations, parent))
             return
 
         model, final = self._descriptor(artifact, path)

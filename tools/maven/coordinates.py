@@ -35,8 +35,6 @@ _TYPES: dict[str, tuple[str, str, bool]] = {
     "par": ("par", "", True),
 }
 
-SCOPES = ("compile", "runtime", "provided", "test", "system")
-
 # Group and artifact ids Maven accepts ([A-Za-z0-9_\-.]+), and what a version or classifier
 # may hold so that it can never walk out of a repository path.
 _ID_RE = re.compile(r"^[A-Za-z0-9_.-]+$")

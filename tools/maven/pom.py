@@ -30,9 +30,6 @@ class Dependency:
     system_path: str | None = None
     exclusions: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
-    def copy(self) -> "Dependency":
-        return dataclasses.replace(self, exclusions=list(self.exclusions))
-
 
 @dataclasses.dataclass
 class Activation:

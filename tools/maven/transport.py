@@ -131,11 +131,6 @@ class HttpClient:
         self.get(url, consume)
         return b"".join(chunks)
 
-    def close(self) -> None:
-        for connection in self._connections().values():
-            connection.close()
-        self._connections().clear()
-
 
 def copy_stream(source: BinaryIO, out: BinaryIO, update: Callable[[bytes], None]) -> int:
     total = 0
