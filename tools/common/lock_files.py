@@ -13,7 +13,7 @@ import tomllib
 from typing import Any, Iterable
 
 from tools.common import canonical_json
-from tools.common.atomic import atomic_binary_output
+from tools.common.atomic import atomic_binary_output, check_replaceable
 from tools.common.errors import UserError
 
 
@@ -44,6 +44,14 @@ def read_manifest(path: str, allowed: Iterable[str], required: Iterable[str]) ->
         if key not in data:
             raise UserError(f"{path}: missing required key {key!r}")
     return raw, data
+
+
+def check_lock_path(path: str) -> None:
+    """Fails before any work when the lock could not be written (no directory, not a regular file)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UserError(f"cannot write lock {path}: directory {directory} does not exist")
+    check_replaceable(path)
 
 
 def write_lock(path: str, lock: dict[str, Any]) -> None:

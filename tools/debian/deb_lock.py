@@ -11,14 +11,13 @@ resolved; a failed run leaves the previous lock untouched.
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Sequence
 
 from absl import app, flags
 
 from tools.common.errors import UserError, run_cli
-from tools.common.lock_files import workspace_path
+from tools.common.lock_files import check_lock_path, workspace_path
 from tools.debian import archive_index, fetch
 from tools.debian.cache import ContentCache, default_cache_dir
 from tools.debian.lockfile import build_lock, write_lock
@@ -63,9 +62,7 @@ def lock_manifest(
     """Library entry point of the CLI: resolves `manifest_path` and writes `lock_path`."""
     started = time.monotonic()
     manifest = load_manifest(manifest_path)
-    lock_dir = os.path.dirname(os.path.abspath(lock_path))
-    if not os.path.isdir(lock_dir):
-        raise UserError(f"cannot write lock {lock_path}: directory {lock_dir} does not exist")
+    check_lock_path(lock_path)
     loader = archive_index.IndexLoader(
         manifest,
         snapshot_url=snapshot_url or None,

@@ -12,7 +12,6 @@ and leaves the previous lock untouched.
 from __future__ import annotations
 
 import concurrent.futures
-import os
 import ssl
 import time
 from typing import Sequence
@@ -20,7 +19,7 @@ from typing import Sequence
 from absl import app, flags
 
 from tools.common.errors import UserError, run_cli
-from tools.common.lock_files import workspace_path
+from tools.common.lock_files import check_lock_path, workspace_path
 from tools.maven.lockfile import build_lock, write_lock
 from tools.maven.manifest import Manifest, load_manifest
 from tools.maven.model_builder import ModelBuilder
@@ -72,9 +71,7 @@ def lock_manifest(
     """Library entry point of the CLI: resolves `manifest_path` and writes `lock_path`."""
     started = time.monotonic()
     manifest = load_manifest(manifest_path)
-    lock_dir = os.path.dirname(os.path.abspath(lock_path))
-    if not os.path.isdir(lock_dir):
-        raise UserError(f"cannot write lock {lock_path}: directory {lock_dir} does not exist")
+    check_lock_path(lock_path)
     urls = list(repositories) or list(manifest.repositories)
     try:
         client = HttpClient(timeout=timeout, ca_file=ca_file)
