@@ -54,6 +54,17 @@ def parse_lock(path: str) -> Lock:
     return Lock(suite, snapshot, packages)
 
 
+def parse_listed(path: str) -> list[str]:
+    """The package names of packages.txt (one a line; # comments)."""
+    listed = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            name = line.split("#", 1)[0].strip()
+            if name:
+                listed.append(name)
+    return listed
+
+
 def parse_installed(path: str) -> dict[str, tuple[str, str]]:
     installed: dict[str, tuple[str, str]] = {}
     with open(path, encoding="utf-8") as f:
@@ -117,6 +128,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--mirror-date", default="")
     parser.add_argument("--accept-drift", action="store_true")
     parser.add_argument("--write-lock", help="with --accept-drift: where to write the new lock")
+    parser.add_argument("--packages", help="packages.txt: each package it lists must be recorded in the lock")
     args = parser.parse_args(argv)
 
     lock_name = "environment.lock"
@@ -139,6 +151,15 @@ def main(argv: list[str]) -> int:
             for d in differences[:20]:
                 print(f"[buildenv]   {d.describe()}", file=sys.stderr)
         return 0
+
+    # A snapshot install takes the lock's packages, not packages.txt: a package added to the list
+    # but not recorded would be installed from a mirror and silently missing from a snapshot.
+    unrecorded = [name for name in parse_listed(args.packages) if name not in lock.packages] if args.packages else []
+    if unrecorded:
+        print(f"[buildenv] error: packages.txt lists {', '.join(unrecorded)}, which {lock_name} does not record; "
+              "run ./scripts/buildenv/create.sh --accept-drift to install and record it (review the lock's diff).",
+              file=sys.stderr)
+        return 1
 
     decisive = [d for d in differences if d.decisive]
     if decisive:

@@ -37,9 +37,11 @@ root=$(environment_root)
 if ((verify)); then
   [[ -f $root/$INSIDE_MARKER ]] || die "no finished build environment at $root to verify"
   install -m 0644 "$LOCK_FILE" "$root/usr/share/reproimage/environment.lock.verify"
+  install -m 0644 "$BUILDENV_DIR/packages.txt" "$root/usr/share/reproimage/packages.txt.verify"
   install -m 0644 "$BUILDENV_DIR/check_lock.py" "$root/usr/share/reproimage/check_lock.py"
   ENTER_WITHOUT_CACHES=1 exec "$BUILDENV_DIR/enter.sh" "$root" "$BUILDENV_DIR" python3 /usr/share/reproimage/check_lock.py \
-    --lock /usr/share/reproimage/environment.lock.verify --installed /usr/share/reproimage/installed.txt --suite "$SUITE"
+    --lock /usr/share/reproimage/environment.lock.verify --installed /usr/share/reproimage/installed.txt --suite "$SUITE" \
+    --packages /usr/share/reproimage/packages.txt.verify
 fi
 if [[ -f $root/$INSIDE_MARKER && $force == 0 ]]; then
   install_config "$root"

@@ -63,4 +63,5 @@ if [ "$accept_drift" = 1 ]; then
   exec python3 "$dir/check_lock.py" --lock "$dir/environment.lock.expected" --installed "$dir/installed.txt" \
     --suite "$suite" --mirror-date "$mirror_date" --accept-drift --write-lock "$dir/environment.lock.new"
 fi
-exec python3 "$dir/check_lock.py" --lock "$dir/environment.lock.expected" --installed "$dir/installed.txt" --suite "$suite"
+exec python3 "$dir/check_lock.py" --lock "$dir/environment.lock.expected" --installed "$dir/installed.txt" --suite "$suite" \
+  --packages "$dir/packages.txt"

@@ -11,13 +11,13 @@ resolved; a failed run leaves the previous lock untouched.
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Sequence
 
 from absl import flags
 
 from tools.common.errors import UserError, run_cli
+from tools.common.lock_files import check_lock_path, workspace_path
 from tools.common.units import human_duration, human_size
 from tools.debian import archive_index, fetch
 from tools.debian.cache import ContentCache, default_cache_dir
@@ -41,11 +41,6 @@ _CACHE_DIR = flags.DEFINE_string("cache_dir", None, "Cache of verified indexes (
 _TIMEOUT = flags.DEFINE_float("timeout", fetch.DEFAULT_TIMEOUT, "Network timeout per request, in seconds.")
 
 
-def _workspace_path(path: str) -> str:
-    workspace = os.environ.get("BUILD_WORKSPACE_DIRECTORY")
-    if workspace and not os.path.isabs(path):
-        return os.path.join(workspace, path)
-    return path
 
 
 def lock_manifest(
@@ -60,9 +55,7 @@ def lock_manifest(
     """Library entry point of the CLI: resolves `manifest_path` and writes `lock_path`."""
     started = time.monotonic()
     manifest = load_manifest(manifest_path)
-    lock_dir = os.path.dirname(os.path.abspath(lock_path))
-    if not os.path.isdir(lock_dir):
-        raise UserError(f"cannot write lock {lock_path}: directory {lock_dir} does not exist")
+    check_lock_path(lock_path)
     loader = archive_index.IndexLoader(
         manifest,
         snapshot_url=snapshot_url or None,
@@ -109,8 +102,8 @@ def main(argv: Sequence[str]) -> int:
         raise UserError("--manifest and --lock are required")
     cache_dir = default_cache_dir() if _CACHE_DIR.value is None else (_CACHE_DIR.value or None)
     lock_manifest(
-        _workspace_path(_MANIFEST.value),
-        _workspace_path(_LOCK.value),
+        workspace_path(_MANIFEST.value),
+        workspace_path(_LOCK.value),
         mirrors=_MIRROR.value,
         snapshot_url=_SNAPSHOT_URL.value or None,
         cache_dir=cache_dir,

@@ -9,14 +9,12 @@ compact form of the same data for anything that needs to hash it.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Callable, Iterable
 
-from tools.common.atomic import atomic_binary_output
+from tools.common import canonical_json, lock_files
 from tools.common.digest import is_sha256_hex
 from tools.common.errors import UserError
-from tools.common.json_file import load_json
 from tools.debian.archive_index import IndexEntry
 from tools.debian.resolver import Resolution
 
@@ -105,18 +103,13 @@ def build_lock(
 
 
 def encode_lock(lock: dict[str, Any]) -> bytes:
-    return (json.dumps(lock, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return canonical_json.dumps_readable(lock)
 
 
 def write_lock(path: str, lock: dict[str, Any]) -> None:
     """Atomically replaces `path`; on any failure the old lock stays as it was."""
-    data = encode_lock(lock)
-    with atomic_binary_output(path) as f:
-        f.write(data)
+    lock_files.write_lock(path, lock)
 
 
 def read_lock(path: str) -> dict[str, Any]:
-    lock = load_json(path, "lock")
-    if not isinstance(lock, dict) or lock.get("lock_version") != LOCK_VERSION:
-        raise UserError(f"{path}: unsupported lock_version {lock.get('lock_version') if isinstance(lock, dict) else None!r}; re-lock")
-    return lock
+    return lock_files.read_lock(path, LOCK_VERSION)

@@ -12,9 +12,9 @@ import dataclasses
 import hashlib
 import os
 import re
-import tomllib
 from typing import Any
 
+from tools.common import lock_files
 from tools.common.digest import is_sha256_hex
 from tools.common.errors import UserError
 
@@ -78,22 +78,8 @@ def _str_list(path: str, where: str, value: Any, pattern: re.Pattern[str] | None
 
 def load_manifest(path: str) -> Manifest:
     """Reads and validates a manifest; every problem is a UserError naming the file."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise UserError(f"cannot read manifest {path}: {e.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise UserError(f"{path}: not valid TOML: {e}") from None
-
-    unknown = sorted(set(data) - _TOP_KEYS)
-    if unknown:
-        raise UserError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}")
-    for key in ("snapshot", "architectures", "packages", "keyring", "keyring_sha256", "sources"):
-        if key not in data:
-            raise UserError(f"{path}: missing required key {key!r}")
+    raw, data = lock_files.read_manifest(
+        path, _TOP_KEYS, ("snapshot", "architectures", "packages", "keyring", "keyring_sha256", "sources"))
 
     snapshot = data["snapshot"]
     if not isinstance(snapshot, str) or not SNAPSHOT_RE.match(snapshot):

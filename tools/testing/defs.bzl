@@ -23,7 +23,7 @@ def py_pytest(name, srcs, deps = [], args = [], **kwargs):
         **kwargs
     )
 
-def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {}, per_test_data = {}, per_test_env = {}, size = "small", visibility = None):
+def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {}, per_test_data = {}, per_test_env = {}, size = "small", per_test_size = {}, visibility = None):
     """One py_pytest per `test_*.py` of the package, over a `<name>` library of all its modules.
 
     Every module of the test package (helpers, fixtures and the tests themselves, some of which
@@ -38,6 +38,7 @@ def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {},
       per_test_data: {"test_x.py": [labels]}: runtime files only that test needs (a JDK, say).
       per_test_env: {"test_x.py": {name: value}}: environment only that test needs.
       size: test size of every test.
+      per_test_size: {"test_x.py": size} for tests that need more time than `size` gives.
       visibility: of the library (other test packages may reuse its fixtures).
     """
     py_library(
@@ -50,7 +51,7 @@ def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {},
     for src in native.glob(["test_*.py"]):
         py_pytest(
             name = src[:-len(".py")],
-            size = size,
+            size = per_test_size.get(src, size),
             srcs = [src],
             data = data + per_test_data.get(src, []),
             env = dict(env, **per_test_env.get(src, {})),

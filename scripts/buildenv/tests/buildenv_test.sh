@@ -75,6 +75,15 @@ unimportant_drift_is_accepted() {
   grep -q 'note: 1 packages that do not decide the build differ' <<<"$out" && grep -q 'curl 0.0-1 ->' <<<"$out"
 }
 
+unrecorded_package_fails() {
+  # packages.txt lists curl; a lock that does not record it must be re-made, not silently used.
+  grep -v '^package curl ' "$buildenv/environment.lock" >"$tmp/unrecorded.lock"
+  local out
+  out=$(REPROIMAGE_ENVIRONMENT_LOCK=$tmp/unrecorded.lock REPROIMAGE_BUILDENV_ROOT=$root "$buildenv/create.sh" --verify 2>&1) && return 1
+  printf '%s\n' "$out"
+  grep -q 'packages.txt lists curl, which environment.lock does not record; run ./scripts/buildenv/create.sh --accept-drift' <<<"$out"
+}
+
 untampered_lock_verifies() {
   REPROIMAGE_BUILDENV_ROOT=$root "$buildenv/create.sh" --verify
 }
@@ -93,6 +102,7 @@ check "builds use linux-sandbox" linux_sandbox_works
 check "environment matches its lock" untampered_lock_verifies
 check "tampered lock (bazel-bootstrap) fails clearly" tampered_lock_fails
 check "drift in an unimportant package is reported and accepted" unimportant_drift_is_accepted
+check "a listed package the lock does not record fails clearly" unrecorded_package_fails
 check "unknown flag: one line" one_line_error "unknown option '--frobnicate'" "$buildenv/run.sh" --frobnicate true
 check "missing root privileges: one line" one_line_error "needs root privileges" setpriv --reuid=65534 --regid=65534 --clear-groups "$buildenv/run.sh" true
 check "no space: one line" one_line_error "not enough space" no_space_is_one_line

@@ -43,6 +43,14 @@ def test_canonical_json_is_sorted_compact_utf8():
     assert canonical_json.dumps({"b": [1, {"d": 1, "c": "é"}], "a": None}) == '{"a":null,"b":[1,{"c":"é","d":1}]}'.encode()
 
 
+def test_readable_json_is_sorted_indented_utf8_with_newline():
+    value = {"b": [1, {"z": "ü", "a": None}], "a": 2}
+    data = canonical_json.dumps_readable(value)
+    assert data == b'{\n  "a": 2,\n  "b": [\n    1,\n    {\n      "a": null,\n      "z": "\xc3\xbc"\n    }\n  ]\n}\n'
+    # The same data in another key order gives the same bytes.
+    assert canonical_json.dumps_readable({"a": 2, "b": [1, {"a": None, "z": "ü"}]}) == data
+
+
 _TOOL = """
 from absl import flags
 from tools.common.errors import UserError, run_cli
@@ -154,3 +162,23 @@ def test_check_replaceable_refuses_what_a_rename_would_destroy(tmp_path):
             raise AssertionError("not reached")
     assert os.path.islink(link) and regular.read_text() == "old"
     assert sorted(os.listdir(tmp_path)) == ["dangling", "fifo", "link", "out.json"]
+
+
+def test_lock_files_round_trip_and_refuse_other_versions(tmp_path, monkeypatch):
+    from tools.common import lock_files
+
+    path = tmp_path / "x.lock.json"
+    lock_files.write_lock(str(path), {"lock_version": 2, "b": [], "a": "é"})
+    assert path.read_bytes() == canonical_json.dumps_readable({"lock_version": 2, "b": [], "a": "é"})
+    assert lock_files.read_lock(str(path), 2) == {"lock_version": 2, "b": [], "a": "é"}
+    with pytest.raises(UserError, match=r"unsupported lock_version 2; re-lock"):
+        lock_files.read_lock(str(path), 1)
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('a = 1\nzz = 2\n')
+    with pytest.raises(UserError, match=r"m.toml: unknown key\(s\) zz; allowed: a, b"):
+        lock_files.read_manifest(str(manifest), ("a", "b"), ())
+    with pytest.raises(UserError, match=r"m.toml: missing required key 'b'"):
+        lock_files.read_manifest(str(manifest), ("a", "b", "zz"), ("b",))
+    monkeypatch.setenv("BUILD_WORKSPACE_DIRECTORY", str(tmp_path))
+    assert lock_files.workspace_path("m.toml") == str(manifest)
+    assert lock_files.workspace_path("/abs") == "/abs"

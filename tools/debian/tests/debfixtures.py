@@ -8,19 +8,16 @@ OpenPGP key with `gpg --clearsign`, and the tree is served by `http.server` on
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
-import http.server
 import lzma
 import os
 import random
 import shutil
 import subprocess
 import tempfile
-import threading
 from dataclasses import dataclass, field
-from typing import Iterator
+
+from tools.testing.static_server import serve  # noqa: F401 - the archive tests' server
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
@@ -236,26 +233,6 @@ class FakeArchive:
 
     def path(self, *parts: str) -> str:
         return os.path.join(self.root, *parts)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - signature fixed by http.server
-        pass
-
-
-@contextlib.contextmanager
-def serve(root: str) -> Iterator[str]:
-    """Serves `root` on 127.0.0.1; yields the base URL (with trailing slash)."""
-    handler = functools.partial(_QuietHandler, directory=root)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def write_manifest(path: str, *, packages: list[str], keyring: str, keyring_sha256: str,
