@@ -7,5 +7,8 @@ target under shuffler/services/ that is missing.
 """
 
 SERVICES = {
+    "collector": "//shuffler/services/collector:collector_image",
+    "task_assignment": "//shuffler/services/taskassignment:task_assignment_image",
     "task_builder": "//shuffler/services/taskbuilder:task_builder_image",
+    "task_management": "//shuffler/services/taskmanagement:task_management_image",
 }

@@ -48,33 +48,38 @@ def umoci_unpack(layout: str, dest: str, tag: str = "latest") -> str:
 
 
 _ENTER_ROOTFS = (
-    'set -e; root=$1; cwd=$2; shift 2; '
+    'set -e; root=$1; cwd=$2; uid=$3; gid=$4; shift 4; '
     'mkdir -p "$root/proc" "$root/dev" "$root/tmp"; '
     'mount -t proc proc "$root/proc"; '
     'mount -t tmpfs tmpfs "$root/dev"; '
     'for d in null zero random urandom; do touch "$root/dev/$d"; mount --bind "/dev/$d" "$root/dev/$d"; done; '
-    'exec unshare --root="$root" --wd="$cwd" "$@"'
+    'if [ "$uid:$gid" = 0:0 ]; then exec unshare --root="$root" --wd="$cwd" "$@"; fi; '
+    'exec unshare --root="$root" --wd="$cwd" --setuid "$uid" --setgid "$gid" "$@"'
 )
 
 
-def _rootfs_command(rootfs: str, argv: Sequence[str], cwd: str) -> list[str]:
+def _rootfs_command(rootfs: str, argv: Sequence[str], cwd: str, user: str) -> list[str]:
     # New mount and PID namespaces: proc and a minimal /dev for the program, nothing of the host's
     # file system visible, and every process of the program gone when it exits.
+    uid, _, gid = (user or "0").partition(":")
+    if not uid.isdigit() or not (gid or uid).isdigit():
+        raise ValueError(f"user {user!r}: only numeric uid[:gid] can be entered without the image's passwd")
     return ["unshare", "--mount", "--pid", "--fork", "--propagation", "private", "/bin/sh", "-c",
-            _ENTER_ROOTFS, "run", rootfs, cwd] + list(argv)
+            _ENTER_ROOTFS, "run", rootfs, cwd, uid, gid or uid] + list(argv)
 
 
 def run_in_rootfs(rootfs: str, argv: Sequence[str], *, env: dict[str, str] | None = None,
-                  cwd: str = "/", timeout: float = 60, input: bytes | None = None) -> subprocess.CompletedProcess:
+                  cwd: str = "/", user: str = "0", timeout: float = 60,
+                  input: bytes | None = None) -> subprocess.CompletedProcess:
     """Runs argv inside `rootfs` as its root, with exactly `env` (no PATH unless given)."""
-    return subprocess.run(_rootfs_command(rootfs, argv, cwd), env=dict(env or {}), capture_output=True,
+    return subprocess.run(_rootfs_command(rootfs, argv, cwd, user), env=dict(env or {}), capture_output=True,
                           timeout=timeout, input=input)
 
 
 def start_in_rootfs(rootfs: str, argv: Sequence[str], *, env: dict[str, str] | None = None,
-                    cwd: str = "/") -> subprocess.Popen:
+                    cwd: str = "/", user: str = "0") -> subprocess.Popen:
     """Like run_in_rootfs, for a server: returns the running process (kill its group to stop it)."""
-    return subprocess.Popen(_rootfs_command(rootfs, argv, cwd), env=dict(env or {}), stdout=subprocess.PIPE,
+    return subprocess.Popen(_rootfs_command(rootfs, argv, cwd, user), env=dict(env or {}), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
 
 

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import time
-import urllib.request
 
 import pytest
 
 from shuffler.services.taskbuilder import task_builder_lib
-from tools.testing import oci_tools
+from tools.testing import oci_tools, service_image
 
 LAYOUT = "shuffler/services/taskbuilder/task_builder_image"
 RUNFILES = "task_builder/task_builder.runfiles/"
@@ -102,31 +98,8 @@ def test_bad_request_is_refused_by_the_image(rootfs):
     assert b"rounds: Input should be greater than or equal to 1" in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_server_takes_its_options_from_fcp_opts(rootfs):
-    port = _free_port()
-    server = oci_tools.start_in_rootfs(rootfs, ["/task_builder/task_builder"],
-                                       env={"FCP_OPTS": f"--host 127.0.0.1 --port {port}"})
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    assert json.load(r) == {"status": "ok"}
-                break
-            except OSError:
-                assert server.poll() is None, server.stderr.read().decode()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/tasks", data=json.dumps(REQUEST).encode(),
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as r:
-            assert json.load(r) == task_builder_lib.handle(json.dumps(REQUEST))
-    finally:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
+def test_server_takes_its_options_from_fcp_opts(tmp_path):
+    rootfs, config = service_image.unpack(LAYOUT, str(tmp_path / "bundle"))
+    with service_image.running(rootfs, config, lambda port: f"--host 127.0.0.1 --port {port}", "/healthz") as server:
+        assert server.get("/healthz").json() == {"status": "ok"}
+        assert server.post_json("/tasks", REQUEST).json() == task_builder_lib.handle(json.dumps(REQUEST))
