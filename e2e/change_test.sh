@@ -5,7 +5,9 @@
 #
 #   1. one byte of the task_builder service's source: only the application layer changes, and
 #      //e2e:reproducibility fails naming that file and "content";
-#   2. the service's pip lock (annotated-types 0.8.0 -> 0.7.0): only the packages layer changes.
+#   2. the service's pip lock (annotated-types 0.8.0 -> 0.7.0): only the packages layer changes;
+#   3. one line of a Java service's source (collector): only that image's application layer
+#      changes, and every other image stays as committed.
 set -uo pipefail
 workspace=$(cd "$(dirname "$0")/.." && pwd)
 copy=$(mktemp -d /tmp/reproimage-change.XXXXXX)
@@ -65,6 +67,38 @@ source_change_touches_only_the_application_layer() {
   [[ $changes == "same same same changed" ]]
 }
 
+# Every service image's layers against its committed description, one line each:
+# `<service>: same same changed`.
+all_layer_changes() {
+  ./scripts/buildenv/run.sh sh -c 'bazel build //:image_hashes >/dev/null 2>&1 || exit 1
+    python3 - "$(bazel info bazel-bin 2>/dev/null)" <<"PY"
+import ast, os, sys
+from tools.common import oci
+from tools.image import description
+bin_dir = sys.argv[1]
+with open("shuffler/services/services.bzl") as f:
+    services = ast.literal_eval(f.read().split("SERVICES = ", 1)[1])
+for name, label in sorted(services.items()):
+    package, _, target = label[2:].partition(":")
+    built = [l.digest for l in oci.resolve_image(oci.Layout.open(os.path.join(bin_dir, package, target), name)).layers]
+    wanted = [l.digest for l in description.read_description(f"e2e/expected/{name}.jsonl").layers]
+    print(f"{name}: " + " ".join("same" if a == b else "changed" for a, b in zip(wanted, built)))
+PY'
+}
+
+java_change_touches_only_its_application_layer() {
+  git -C "$workspace" show HEAD:shuffler/services/taskbuilder/requirements_lock.txt >shuffler/services/taskbuilder/requirements_lock.txt 2>/dev/null ||
+    cp "$workspace/shuffler/services/taskbuilder/requirements_lock.txt" shuffler/services/taskbuilder/
+  local source=shuffler/services/collector/src/main/java/org/fcp/shuffler/collector/ReportLedger.java
+  sed -i 's/throw new Rejected("an empty report", false);/throw new Rejected("an empty report (nothing to collect)", false);/' "$source"
+  grep -q 'nothing to collect' "$source" || return 1
+  local changes
+  changes=$(all_layer_changes) || return 1
+  printf '%s\n' "$changes"
+  grep -qx 'collector: same changed' <<<"$changes" &&
+    ! grep -v '^collector: ' <<<"$changes" | grep -q changed
+}
+
 lock_change_touches_only_the_packages_layer() {
   git -C "$workspace" show HEAD:shuffler/services/taskbuilder/task_builder_lib.py >shuffler/services/taskbuilder/task_builder_lib.py 2>/dev/null ||
     cp "$workspace/shuffler/services/taskbuilder/task_builder_lib.py" shuffler/services/taskbuilder/
@@ -78,5 +112,6 @@ lock_change_touches_only_the_packages_layer() {
 check "a one-byte source change fails //e2e:reproducibility, naming the file" source_change_explained
 check "a source change changes only the application layer" source_change_touches_only_the_application_layer
 check "a lock change changes only the packages layer" lock_change_touches_only_the_packages_layer
+check "a Java source change changes only that image's application layer" java_change_touches_only_its_application_layer
 echo "$passed passed, $failed failed"
 ((failed == 0))
