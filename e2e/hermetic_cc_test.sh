@@ -17,6 +17,7 @@ project=$(cd "$(dirname "$0")/.." && pwd)
 if [[ ! -f /etc/reproimage-buildenv ]]; then
   exec "$project/scripts/buildenv/run.sh" ./e2e/hermetic_cc_test.sh "$@"
 fi
+. "$project/scripts/format.sh"
 
 work=/var/tmp/reproimage-hermetic-cc
 rm -rf "$work"
@@ -154,12 +155,13 @@ check "the hidden paths were visible to the plain build's actions, not to the hi
 for name in a b; do
   (cd "$([[ $name == a ]] && echo "$a_src" || echo "$b_src")" && bazel --output_user_root="$work/$name/out" shutdown) >/dev/null 2>&1
 done
-printf 'times (s): A fetch %s, build %s | B fetch %s, build %s, test %s\n' \
-  $(sed -n 1,2p "$work/a.time" 2>/dev/null) $(sed -n 1,3p "$work/b.time" 2>/dev/null)
+times=()
+for t in $(sed -n 1,2p "$work/a.time" 2>/dev/null) $(sed -n 1,3p "$work/b.time" 2>/dev/null); do times+=("$(human_duration "$t")"); done
+printf 'times: A fetch %s, build %s | B fetch %s, build %s, test %s\n' "${times[@]}"
 echo "hidden from B's actions: ${hidden[*]}"
 [[ -f $work/a.digests ]] && echo "compared: $(wc -l <"$work/a.digests") ELF files and archives, e.g." &&
   grep -E 'libaggregation-jni.so$|aggregator_test$|checkpoint_test$' "$work/a.digests" | sed 's/^/  /' 
 rm -rf "$work" 2>/dev/null || { chmod -R u+w "$work" && rm -rf "$work"; }
-echo "hermetic_cc_test.sh: finished in $(((SECONDS - started) / 60))m$(((SECONDS - started) % 60))s"
+echo "hermetic_cc_test.sh: finished in $(human_duration $((SECONDS - started)))"
 echo "$passed passed, $failed failed"
 ((failed == 0))
