@@ -39,3 +39,15 @@ def test_jni_runtime_is_the_anchor_closure():
     assert {p["name"] for p in lock["packages"]} == {
         "libc++1-16", "libc++abi1-16", "libunwind-16", "libc6", "libgcc-s1", "gcc-12-base"
     }
+
+
+def test_sysroot_links_against_the_jni_runtime():
+    # Native code is linked against the sysroot's shared libraries and runs on the JNI runtime
+    # lock's: every package they share is the same file (same version, same sha256).
+    def packages(name):
+        return {p["name"]: (p["version"], p["sha256"]) for p in read_lock(os.path.join(DIRECTORY, f"{name}.lock.json"))["packages"]}
+
+    sysroot, runtime = packages("clang16_sysroot"), packages("jni_runtime")
+    shared = set(sysroot) & set(runtime)
+    assert {"libc++1-16", "libc++abi1-16", "libunwind-16", "libc6", "libgcc-s1"} <= shared
+    assert {name: sysroot[name] for name in shared} == {name: runtime[name] for name in shared}

@@ -4,10 +4,10 @@ load("@rules_java//java:defs.bzl", "java_test")
 
 def _class_name(src):
     path = src[:-len(".java")]
-    for root in ("src/test/java/", "java/"):
+    for root in ("src/test/java/", "javatests/", "java/"):
         if root in path:
             return path[path.index(root) + len(root):].replace("/", ".")
-    fail("%s: test sources live below src/test/java/ (or java/), whose path is their package" % src)
+    fail("%s: test sources live below src/test/java/ (or javatests/, java/), whose path is their package" % src)
 
 def java_junit5_test(name, srcs, deps = [], runtime_deps = [], **kwargs):
     """A java_test running every `*Test.java` of `srcs` with the JUnit Platform.
@@ -17,7 +17,7 @@ def java_junit5_test(name, srcs, deps = [], runtime_deps = [], **kwargs):
 
     Args:
       name: the test target.
-      srcs: test sources below a `src/test/java/` (or `java/`) directory; `*Test.java` are run.
+      srcs: test sources below a `src/test/java/` (or `javatests/`, `java/`) directory; `*Test.java` are run.
       deps: what the tests compile against (JUnit's API is added).
       runtime_deps: what they need only at run time.
       **kwargs: further java_test attributes (size, data, tags, jvm_flags, ...).
