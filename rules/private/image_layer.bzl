@@ -72,6 +72,32 @@ def _image_launcher(ctx, launcher, binary_path):
     )
     return rewritten
 
+def _runfiles_repo_mapping(ctx, repo_mapping, repositories):
+    """Bazel's `_repo_mapping` with only the lines between repositories that the tree holds.
+
+    A line `<from>,<apparent name>,<to>` serves lookups from files of `<from>` (empty: the main
+    repository, `_main` in the tree) into `<to>`; with either absent from the tree it is dead
+    weight that changes whenever the build graph does (a new toolchain, say).
+    """
+    out = ctx.actions.declare_file(ctx.label.name + ".repo_mapping")
+    ctx.actions.run_shell(
+        command = """
+            out=$1 in=$2; shift 2; keep=" $* "
+            : > "$out"
+            while IFS=, read -r from apparent to; do
+              case "$keep" in *" ${from:-_main} "*) ;; *) continue ;; esac
+              case "$keep" in *" $to "*) printf '%s,%s,%s\\n' "$from" "$apparent" "$to" >> "$out" ;; esac
+            done < "$in"
+        """,
+        arguments = [out.path, repo_mapping.path] + repositories,
+        inputs = [repo_mapping],
+        outputs = [out],
+        mnemonic = "ImageRepoMapping",
+        use_default_shell_env = True,
+        progress_message = "Keeping the repository mapping of %{label} to its runfiles",
+    )
+    return out
+
 def _image_layer_impl(ctx):
     entries = []
     inputs = []
@@ -102,9 +128,16 @@ def _image_layer_impl(ctx):
         ctx.actions.write(empty, "")
         interpreter = _python_interpreter(ctx)
         interpreter_repo = interpreter.owner.workspace_name if interpreter else None
-        runfiles, manifest_text = runfiles_entries(ctx.attr.binary, binary_path, interpreter_repo, empty)
+        runfiles, manifest_text, repositories = runfiles_entries(ctx.attr.binary, binary_path, interpreter_repo, empty)
         part = ctx.attr.runfiles_part
         for item in runfiles:
+            if item.part == "repo_mapping":
+                if part in ("all", "application"):
+                    mapping = _runfiles_repo_mapping(ctx, item.input, repositories)
+                    item.entry["src"] = mapping.path
+                    entries.append(item.entry)
+                    inputs.append(mapping)
+                continue
             if item.part == "launcher":
                 if part not in ("all", "application"):
                     continue

@@ -46,9 +46,10 @@ def runfiles_entries(binary, binary_path, interpreter_repo, empty_file):
       empty_file: a File with no content, for the runfiles' empty files (`__init__.py`).
 
     Returns:
-      (entries, manifest text): entries are structs (entry: spec dict, or None for a mode record;
-      part: one of PARTS or "launcher" for the launcher itself, which belongs to "application";
-      input: File).
+      (entries, manifest text, repositories): entries are structs (entry: spec dict, or None for a
+      mode record; part: one of PARTS, or "launcher" for the launcher itself and "repo_mapping"
+      for Bazel's repository mapping, which belong to "application"; input: File);
+      repositories: the runfiles directories that hold files (canonical names, "_main" first).
     """
     files_to_run = binary[DefaultInfo].files_to_run
     runfiles = binary[DefaultInfo].default_runfiles
@@ -86,10 +87,12 @@ def runfiles_entries(binary, binary_path, interpreter_repo, empty_file):
 
     repo_mapping = getattr(files_to_run, "repo_mapping_manifest", None)
     if repo_mapping:
-        # Bazel marks every generated file executable; this one is data.
+        # Bazel's repository mapping names every repository of the binary's build graph (its
+        # toolchains too); the layer keeps the lines that lookups from this tree can use (see
+        # image_layer), so the image does not change with a toolchain that adds no file.
         entries.append(struct(
             entry = {"path": root + "/_repo_mapping", "type": "file", "src": repo_mapping.path, "mode": "0644"},
-            part = "application",
+            part = "repo_mapping",
             input = repo_mapping,
         ))
 
@@ -99,4 +102,5 @@ def runfiles_entries(binary, binary_path, interpreter_repo, empty_file):
         input = files_to_run.executable,
     ))
     manifest_text = "".join(["%s %s\n" % (k, manifest[k]) for k in sorted(manifest)])
-    return entries, manifest_text
+    repositories = {e.entry["path"][len(root) + 1:].partition("/")[0]: True for e in entries if e.entry and "/" in e.entry["path"][len(root) + 1:]}
+    return entries, manifest_text, sorted(repositories)

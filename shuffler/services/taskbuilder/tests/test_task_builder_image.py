@@ -103,3 +103,14 @@ def test_server_takes_its_options_from_fcp_opts(tmp_path):
     with service_image.running(rootfs, config, lambda port: f"--host 127.0.0.1 --port {port}", "/healthz") as server:
         assert server.get("/healthz").json() == {"status": "ok"}
         assert server.post_json("/tasks", REQUEST).json() == task_builder_lib.handle(json.dumps(REQUEST))
+
+
+def test_repository_mapping_names_only_repositories_of_the_tree(rootfs):
+    tree = os.path.join(rootfs, RUNFILES)
+    with open(os.path.join(tree, "_repo_mapping"), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    assert ",taskbuilder_pypi_pydantic,rules_python~~pip~taskbuilder_pypi_pydantic" in "\n".join(lines)
+    present = set(os.listdir(tree))
+    for line in lines:
+        source, _, target = line.split(",")
+        assert (source or "_main") in present and target in present, line
