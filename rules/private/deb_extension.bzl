@@ -103,6 +103,7 @@ def _deb_impl(module_ctx):
                 name = tag.name,
                 packages = ["%s=%s" % (p["name"], p["sha256"]) for p in packages],
                 urls = {p["name"]: p["urls"] for p in packages},
+                exclude = tag.exclude,
             )
 
 deb = module_extension(
@@ -124,6 +125,11 @@ deb = module_extension(
             attrs = {
                 "name": attr.string(mandatory = True),
                 "lock": attr.label(mandatory = True),
+                "exclude": attr.string_list(
+                    doc = "Glob patterns (relative to the tree) of files its targets leave out: files " +
+                          "a package ships that the tree's users must not get, e.g. a module whose " +
+                          "libraries no image carries.",
+                ),
             },
         ),
     },

@@ -76,8 +76,9 @@ def _deb_tree_impl(rctx):
 package(default_visibility = ["//visibility:public"])
 
 # An interpreter run from this directory (by a repository rule or `bazel run`) writes bytecode
-# caches into it; they are not part of the packages and must never reach a layer.
-_EXCLUDE = ["BUILD.bazel", "REPO.bazel", "WORKSPACE", "**/__pycache__/**", "**/*.pyc"]
+# caches into it; they are not part of the packages and must never reach a layer. The rest are
+# the tree's own exclusions (MODULE.bazel's deb.tree(exclude = ...)).
+_EXCLUDE = ["BUILD.bazel", "REPO.bazel", "WORKSPACE", "**/__pycache__/**", "**/*.pyc"] + {exclude}
 
 exports_files(glob(["**"], exclude = _EXCLUDE))
 
@@ -85,7 +86,10 @@ filegroup(
     name = "files",
     srcs = glob(["**"], exclude = _EXCLUDE),
 )
-""".format(packages = ", ".join([p.split("=")[0] for p in rctx.attr.packages])))
+""".format(
+        packages = ", ".join([p.split("=")[0] for p in rctx.attr.packages]),
+        exclude = json.encode(rctx.attr.exclude),
+    ))
 
 deb_tree = repository_rule(
     implementation = _deb_tree_impl,
@@ -93,6 +97,7 @@ deb_tree = repository_rule(
     attrs = {
         "packages": attr.string_list(mandatory = True, doc = "NAME=SHA256 entries."),
         "urls": attr.string_list_dict(mandatory = True, doc = "NAME -> URLs."),
+        "exclude": attr.string_list(doc = "Glob patterns of files left out of the tree's targets."),
         "_unpacker_srcs": attr.label_list(
             default = [
                 "//tools/common:errors.py",
