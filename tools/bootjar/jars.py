@@ -102,6 +102,17 @@ class InputJar:
         except OSError as e:
             raise UserError(f"cannot read {self.role} {self.path}: {e.strerror}") from None
 
+    def copy_to(self, name: str, out: BinaryIO) -> None:
+        """Streams the entry's bytes into `out`, checked against its size and CRC-32."""
+        member = self._by_name[name]
+        try:
+            if self._file is None:
+                self._file = open(self.path, "rb")
+            copy_member(self._file, member, out)
+        except BadJar as e:
+            raise UserError(f"{self.role} {self.path}: cannot read {name!r} ({e}); rebuild or re-fetch the jar") \
+                from None
+
     def manifest_attribute(self, attribute: str) -> str | None:
         """A main-section attribute of META-INF/MANIFEST.MF, or None."""
         if "META-INF/MANIFEST.MF" not in self._by_name:
@@ -181,6 +192,52 @@ def _zip64_values(extra: bytes, usize: int, csize: int, offset: int) -> tuple[in
             return usize, csize, offset
         pos += 4 + length
     raise BadJar("missing zip64 extra field")
+
+
+def copy_member(f: BinaryIO, member: Member, out: BinaryIO, chunk: int = 1 << 20) -> None:
+    """Streams the entry's bytes into `out`, checked against its size and CRC-32 at the end;
+    memory stays at `chunk` whatever the entry's size (a native library can be 150 MB)."""
+    if member.flags & 0x1:
+        raise BadJar("the entry is encrypted")
+    if member.method not in (0, 8):
+        raise BadJar(f"compression method {member.method} is not supported (only stored and deflated)")
+    f.seek(member.offset)
+    header = f.read(_LOCAL.size)
+    if len(header) != _LOCAL.size or _LOCAL.unpack(header)[0] != _LOCAL_SIG:
+        raise BadJar("bad local header")
+    name_len, extra_len = _LOCAL.unpack(header)[9:11]
+    f.seek(member.offset + _LOCAL.size + name_len + extra_len)
+    inflater = zlib.decompressobj(-15) if member.method == 8 else None
+    left, size, crc = member.compressed_size, 0, 0
+
+    def read_raw() -> bytes:
+        nonlocal left
+        raw = f.read(min(left, chunk))
+        if not raw:
+            raise BadJar("the entry's data is truncated")
+        left -= len(raw)
+        return raw
+
+    while True:
+        if inflater is None:
+            if not left:
+                break
+            data = read_raw()
+        else:
+            pending = inflater.unconsumed_tail
+            if not pending:
+                if not left or inflater.eof:
+                    break
+                pending = read_raw()
+            try:  # at most `chunk` bytes out per call, however well the data compresses
+                data = inflater.decompress(pending, chunk)
+            except zlib.error as e:
+                raise BadJar(f"bad deflate data: {e}") from None
+        size += len(data)
+        crc = zlib.crc32(data, crc)
+        out.write(data)
+    if size != member.size or crc != member.crc:
+        raise BadJar("its size or CRC-32 does not match the central directory")
 
 
 def read_member(f: BinaryIO, member: Member) -> bytes:

@@ -35,10 +35,18 @@ def test_lock_matches_manifest(name):
 
 
 def test_jni_runtime_is_the_anchor_closure():
+    # The published anchor: libc++1-16's closure on bookworm. The lock also holds libstdc++6, for
+    # TensorFlow's prebuilt library, which adds no package of its own beyond it.
     lock = read_lock(os.path.join(DIRECTORY, "jni_runtime.lock.json"))
-    assert {p["name"] for p in lock["packages"]} == {
-        "libc++1-16", "libc++abi1-16", "libunwind-16", "libc6", "libgcc-s1", "gcc-12-base"
-    }
+    depends = {p["name"]: p["depends"] for p in lock["packages"]}
+    closure, pending = set(), ["libc++1-16"]
+    while pending:
+        name = pending.pop()
+        if name not in closure:
+            closure.add(name)
+            pending += depends[name]
+    assert closure == {"libc++1-16", "libc++abi1-16", "libunwind-16", "libc6", "libgcc-s1", "gcc-12-base"}
+    assert set(depends) == closure | {"libstdc++6"}
 
 
 def test_sysroot_links_against_the_jni_runtime():
