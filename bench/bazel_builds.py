@@ -2,8 +2,10 @@
 
 In the workspace with its default output base: `bazel clean` (the repository cache and fetched
 external repositories stay), then `bazel build //:image_hashes` (cold), the same again (no-op),
-then for each kind of service source (Python, Java) with a comment line appended to one file
-(incremental) and with the file restored byte for byte (incremental back). The edited file is restored whatever happens: a
+then for each kind of service source (Python, Java, C++) with a line appended to one file
+(incremental) and with the file restored byte for byte (incremental back). The repository
+cache and the fetched repositories stay, so the cold build is the seven images' build with a
+warm repository cache. The edited file is restored whatever happens: a
 `finally`, SIGINT/SIGTERM/SIGHUP turned into exceptions, and a backup in the cache that the
 next run puts back if this process was killed outright.
 
@@ -34,6 +36,9 @@ EDITS = {
         b"# reproimage bench: a one-line change, removed again by bench/bazel_builds.py\n",
     "shuffler/services/collector/src/main/java/org/fcp/shuffler/collector/ReportLedger.java":
         b"final class ReproimageBenchEdit {}  // removed again by bench/bazel_builds.py\n",
+    # The native library of the three JNI images: a function, so the .so (and its layers) change.
+    "shuffler/native/aggregation/aggregation.cc":
+        b'extern "C" int reproimage_bench_edit() { return 1; }  // removed again by bench/bazel_builds.py\n',
 }
 NOOP_TARGET_S, INCREMENTAL_TARGET_S = 2.0, 15.0
 

@@ -7,7 +7,9 @@
 #      //e2e:reproducibility fails naming that file and "content";
 #   2. the service's pip lock (annotated-types 0.8.0 -> 0.7.0): only the packages layer changes;
 #   3. one line of a Java service's source (collector): only that image's application layer
-#      changes, and every other image stays as committed.
+#      changes, and every other image stays as committed;
+#   4. one line of C++ in libaggregation-jni.so: only the application layers of the three images
+#      that ship the library change, not their package layers, and no other image.
 set -uo pipefail
 workspace=$(cd "$(dirname "$0")/.." && pwd)
 copy=$(mktemp -d /tmp/reproimage-change.XXXXXX)
@@ -99,6 +101,22 @@ java_change_touches_only_its_application_layer() {
     ! grep -v '^collector: ' <<<"$changes" | grep -q changed
 }
 
+cpp_change_touches_only_the_application_layers_that_ship_it() {
+  git -C "$workspace" show HEAD:shuffler/services/collector/src/main/java/org/fcp/shuffler/collector/ReportLedger.java \
+    >shuffler/services/collector/src/main/java/org/fcp/shuffler/collector/ReportLedger.java 2>/dev/null ||
+    cp "$workspace/shuffler/services/collector/src/main/java/org/fcp/shuffler/collector/ReportLedger.java" \
+      shuffler/services/collector/src/main/java/org/fcp/shuffler/collector/
+  printf '\nextern "C" int reproimage_change_test() { return 1; }\n' >>shuffler/native/aggregation/aggregation.cc
+  local changes
+  changes=$(all_layer_changes) || return 1
+  printf '%s\n' "$changes"
+  local jni
+  for jni in aggregator model_updater task_scheduler; do
+    grep -qx "$jni: same same same same same same same same changed" <<<"$changes" || return 1
+  done
+  ! grep -vE '^(aggregator|model_updater|task_scheduler): ' <<<"$changes" | grep -q changed
+}
+
 lock_change_touches_only_the_packages_layer() {
   git -C "$workspace" show HEAD:shuffler/services/taskbuilder/task_builder_lib.py >shuffler/services/taskbuilder/task_builder_lib.py 2>/dev/null ||
     cp "$workspace/shuffler/services/taskbuilder/task_builder_lib.py" shuffler/services/taskbuilder/
@@ -113,5 +131,7 @@ check "a one-byte source change fails //e2e:reproducibility, naming the file" so
 check "a source change changes only the application layer" source_change_touches_only_the_application_layer
 check "a lock change changes only the packages layer" lock_change_touches_only_the_packages_layer
 check "a Java source change changes only that image's application layer" java_change_touches_only_its_application_layer
+check "a C++ source change changes only the application layers of the images that ship it" \
+  cpp_change_touches_only_the_application_layers_that_ship_it
 echo "$passed passed, $failed failed"
 ((failed == 0))
