@@ -14,6 +14,7 @@ load("//rules/private:jar_files.bzl", _jar_files = "jar_files")
 load("//rules/private:java_service_image.bzl", _java_service_image = "java_service_image")
 load("//rules/private:image.bzl", _image_evidence = "image_evidence", _oci_image = "oci_image")
 load("//rules/private:image_sbom.bzl", _image_sbom = "image_sbom")
+load("//rules/private:image_tarball.bzl", _image_tarball = "image_tarball")
 load(
     "//rules/private:providers.bzl",
     _LayerInfo = "LayerInfo",
@@ -29,6 +30,7 @@ OciImageInfo = _OciImageInfo
 image_evidence = _image_evidence
 image_layer = _image_layer
 image_sbom = _image_sbom
+image_tarball = _image_tarball
 image_publish = _image_publish
 jar_files = _jar_files
 java_service_image = _java_service_image
