@@ -1,5 +1,6 @@
 """`oci_image`: the image rule plus its evidence targets, so every image has them."""
 
+load(":image_provenance.bzl", "image_provenance")
 load(":image_sbom.bzl", "image_sbom")
 load(":image_tarball.bzl", "image_tarball")
 load(":oci_image.bzl", _oci_image_rule = "oci_image")
@@ -10,7 +11,7 @@ def default_repo_tags(name, tag = "latest"):
     return ["%s:%s" % (base.lower(), tag)]
 
 def image_evidence(name, image, repo_tags = None, testonly = None, visibility = None, tags = None):
-    """The evidence targets of `image`: `<name>_sbom` and `<name>_tarball`.
+    """The evidence targets of `image`: `<name>_sbom`, `<name>_provenance` and `<name>_tarball`.
 
     Made by `oci_image` (and so by `py_image` and `java_service_image`) for every image; call it
     for an image made by another rule that provides OciImageInfo.
@@ -31,6 +32,15 @@ def image_evidence(name, image, repo_tags = None, testonly = None, visibility = 
         visibility = visibility,
         tags = tags,
     )
+    image_provenance(
+        name = name + "_provenance",
+        image = image,
+        image_name = name,
+        sbom = ":" + name + "_sbom",
+        testonly = testonly,
+        visibility = visibility,
+        tags = tags,
+    )
     image_tarball(
         name = name + "_tarball",
         image = image,
@@ -45,8 +55,9 @@ def oci_image(name, repo_tags = None, **kwargs):
 
     The image is the `oci_image` rule (see its attributes below: base, tars, entrypoint, cmd,
     env, labels, annotations, user, workdir, exposed_ports, os, architecture, tag). Beside it
-    come `<name>_sbom` (SPDX 2.3 JSON, `image_sbom`) and `<name>_tarball` (for `docker load`,
-    `image_tarball`; `bazel run` loads it). None of them changes a byte of the image.
+    come `<name>_sbom` (SPDX 2.3 JSON, `image_sbom`), `<name>_provenance` (SLSA provenance v1 in
+    a DSSE envelope, `image_provenance`; `bazel run` signs it) and `<name>_tarball` (for
+    `docker load`, `image_tarball`; `bazel run` loads it). None of them changes a byte of the image.
 
     Args:
       name: the image target.
