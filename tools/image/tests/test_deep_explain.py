@@ -4,7 +4,6 @@ tarballs; its JSON output; registry references refused in one line until they ca
 
 from __future__ import annotations
 
-import io
 import json
 import struct
 import zipfile
@@ -13,28 +12,10 @@ import pytest
 
 from tools.common.errors import UserError
 from tools.image import archive_diff, class_file, explain
+from tools.image.tests.archives import class_bytes, jar
 from tools.image.tests.fixtures import IMAGE_DIFF, REPO_ROOT, Entry, build_image, run_tool, write_layer
 
 TARBALL = REPO_ROOT / "tools" / "image" / "image_tarball.py"
-
-
-def class_bytes(name: str, extra: bytes = b"") -> bytes:
-    """A minimal class file: magic, version 61 (Java 17), a constant pool naming `name`."""
-    utf8 = name.replace(".", "/").encode()
-    pool = b"\x01" + struct.pack(">H", len(utf8)) + utf8 + b"\x07" + struct.pack(">H", 1)
-    pool += b"\x01" + struct.pack(">H", len(extra)) + extra
-    return (b"\xca\xfe\xba\xbe" + struct.pack(">HH", 0, 61) + struct.pack(">H", 4) + pool
-            + struct.pack(">HHHHHHH", 0x21, 2, 0, 0, 0, 0, 0))
-
-
-def jar(entries: list[tuple[str, bytes]], date=(2010, 1, 1, 0, 0, 0), method=zipfile.ZIP_DEFLATED) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, date)
-            info.compress_type = method
-            z.writestr(info, data)
-    return out.getvalue()
 
 
 def _layout(root, name, files):
