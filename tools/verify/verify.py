@@ -119,7 +119,8 @@ def main(argv: Sequence[str]) -> int:
     # Under `bazel run`, paths on the command line are relative to where the user stands.
     os.chdir(os.environ.get("BUILD_WORKING_DIRECTORY", "."))
     if len(argv) != 2 or argv[1] not in COMMANDS:
-        raise UserError(f"expected one command: verify {{{','.join(COMMANDS)}}} --flags... (see --help)")
+        got = repr(" ".join(argv[1:])) if len(argv) > 1 else "none"
+        raise UserError(f"expected one command of {', '.join(COMMANDS)}, got {got}: verify COMMAND --flags... (see --help)")
     command = argv[1]
     if command == "appraise":
         return appraise()
