@@ -13,6 +13,7 @@ load("//rules/private:image_publish.bzl", _image_publish = "image_publish")
 load("//rules/private:jar_files.bzl", _jar_files = "jar_files")
 load("//rules/private:java_service_image.bzl", _java_service_image = "java_service_image")
 load("//rules/private:image.bzl", _image_evidence = "image_evidence", _oci_image = "oci_image")
+load("//rules/private:oci_image.bzl", _oci_image_rule = "oci_image")
 load("//rules/private:image_provenance.bzl", _image_provenance = "image_provenance")
 load("//rules/private:image_sbom.bzl", _image_sbom = "image_sbom")
 load("//rules/private:image_tarball.bzl", _image_tarball = "image_tarball")
@@ -37,6 +38,7 @@ image_publish = _image_publish
 jar_files = _jar_files
 java_service_image = _java_service_image
 oci_image = _oci_image
+oci_image_rule = _oci_image_rule
 py_image = _py_image
 py_image_layers = _py_image_layers
 SpringBootJarInfo = _SpringBootJarInfo

@@ -65,10 +65,9 @@ image_provenance_rule = rule(
 )
 
 def image_provenance(name, image, sbom, stamp = -1, **kwargs):
-    """The provenance of an image: `<name>.intoto.json`, a DSSE envelope (unsigned) holding an
-    in-toto statement with a SLSA provenance v1 predicate.
+    """An image's provenance: `<name>.intoto.json`, an unsigned DSSE envelope (SLSA provenance v1).
 
-    Every `oci_image` has one as `<image>_provenance`. Subject: the image's manifest digest.
+    The envelope holds an in-toto statement with a SLSA provenance v1 predicate. Every `oci_image` has one as `<image>_provenance`. Subject: the image's manifest digest.
     Resolved dependencies: the source revision (stamped builds only), the build environment's
     lock (`scripts/buildenv/environment.lock`), every lock the image's contents came from (from
     its SBOM) and the toolchains' locks, each by sha256; the build command; the SBOM as a
