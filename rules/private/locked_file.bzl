@@ -36,17 +36,21 @@ def _locked_inputs_aspect_impl(target, ctx):
     direct = [target[LockedFileInfo]] if LockedFileInfo in target else []
     transitive = []
     for attr in _EDGES:
-        for dep in getattr(ctx.rule.attr, attr, None) or []:
+        value = getattr(ctx.rule.attr, attr, None)
+        for dep in (value if type(value) == "list" else [value]):
             if type(dep) == "Target" and LockedInputsInfo in dep:
                 transitive.append(dep[LockedInputsInfo].files)
     return [LockedInputsInfo(files = depset(direct, transitive = transitive))]
 
 # The edges along which a jar or a native library is made from locked files: Java classpaths
-# (deps, runtime_deps, exports, a java_import's jars) and generated files (srcs, data).
-_EDGES = ["deps", "runtime_deps", "exports", "jars", "srcs", "data"]
+# (deps, runtime_deps, exports, a java_import's jars) and generated files (srcs, data, the jar that
+# jar_files extracts from).
+_EDGES = ["deps", "runtime_deps", "exports", "jars", "jar", "srcs", "data"]
 
 locked_inputs_aspect = aspect(
     implementation = _locked_inputs_aspect_impl,
     attr_aspects = _EDGES,
+    # A native library given as one output of a rule (jar_files' outs) is made by that rule.
+    apply_to_generating_rules = True,
     doc = "Collects the LockedFileInfo of everything a target is made from.",
 )
