@@ -13,6 +13,7 @@ import zipfile
 from typing import Any
 
 from tools.evidence.locks import normalize_pypi
+from tools.evidence.wheels import metadata_fields
 
 STATUS_DIR = "var/lib/dpkg/status.d"
 
@@ -105,17 +106,9 @@ def rootfs_facts(rootfs: str) -> tuple[set[tuple], dict[tuple, str]]:
                             with open(sibling_path, "rb") as f:
                                 sums[fact] = _sha256(f.read())
         if rel.endswith(".dist-info") and "METADATA" in filenames:
-            name = version = None
-            with open(os.path.join(dirpath, "METADATA"), encoding="utf-8", errors="replace") as f:
-                for line in f:
-                    if not line.strip():
-                        break
-                    key, _, value = line.partition(":")
-                    if key.lower() == "name":
-                        name = value.strip()
-                    elif key.lower() == "version":
-                        version = value.strip()
-            facts.add(("wheel", rel, normalize_pypi(name or ""), version))
+            with open(os.path.join(dirpath, "METADATA"), "rb") as f:
+                name, version = metadata_fields(f.read(), os.path.join(rel, "METADATA"))
+            facts.add(("wheel", rel, normalize_pypi(name), version))
     return facts, sums
 
 
