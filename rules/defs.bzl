@@ -12,7 +12,11 @@ load("//rules/private:image_layer.bzl", _image_layer = "image_layer")
 load("//rules/private:image_publish.bzl", _image_publish = "image_publish")
 load("//rules/private:jar_files.bzl", _jar_files = "jar_files")
 load("//rules/private:java_service_image.bzl", _java_service_image = "java_service_image")
-load("//rules/private:oci_image.bzl", _oci_image = "oci_image")
+load("//rules/private:image.bzl", _image_evidence = "image_evidence", _oci_image = "oci_image")
+load("//rules/private:oci_image.bzl", _oci_image_rule = "oci_image")
+load("//rules/private:image_provenance.bzl", _image_provenance = "image_provenance")
+load("//rules/private:image_sbom.bzl", _image_sbom = "image_sbom")
+load("//rules/private:image_tarball.bzl", _image_tarball = "image_tarball")
 load(
     "//rules/private:providers.bzl",
     _LayerInfo = "LayerInfo",
@@ -25,11 +29,16 @@ load("//rules/private:spring_boot_jar.bzl", _spring_boot_jar = "spring_boot_jar"
 LayerInfo = _LayerInfo
 deb_layer = _deb_layer
 OciImageInfo = _OciImageInfo
+image_evidence = _image_evidence
 image_layer = _image_layer
+image_provenance = _image_provenance
+image_sbom = _image_sbom
+image_tarball = _image_tarball
 image_publish = _image_publish
 jar_files = _jar_files
 java_service_image = _java_service_image
 oci_image = _oci_image
+oci_image_rule = _oci_image_rule
 py_image = _py_image
 py_image_layers = _py_image_layers
 SpringBootJarInfo = _SpringBootJarInfo

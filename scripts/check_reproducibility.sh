@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ./scripts/check_reproducibility.sh [--only NAME,...] [--keep]: builds every image under varied
 # conditions, each in a fresh copy of the workspace with a fresh Bazel output base, and compares
-# every image digest with a baseline build. Prints a table (conditions x images) and which
-# conditions could not be applied, and why. Exit status 1 if any digest differs.
+# every image digest with a baseline build, and the bytes of every image's SBOM, provenance and
+# loadable tarball (//:release_evidence). Prints a table (conditions x images) and which
+# conditions could not be applied, and why. Exit status 1 if any digest or evidence file differs.
 #
 # Conditions: build directory path (every build has its own), time zone, locale, umask, user id,
 # the clock (faketime, ten years ahead), file-system order (disorderfs), --jobs and CPU count,
@@ -61,13 +62,14 @@ build() {
     # TLS); fetch before those flags apply, as a user with a warm repository would have.
     (cd "$src" && "${prefix[@]}" bazel --output_user_root="$out" fetch //:image_hashes) >"$log.fetch" 2>&1
   fi
-  (cd "$src" && "${prefix[@]}" bazel --output_user_root="$out" build //:image_hashes //e2e/probe:conditions "${flags[@]}") >"$log" 2>&1
+  (cd "$src" && "${prefix[@]}" bazel --output_user_root="$out" build //:image_hashes //:release_evidence //e2e/probe:conditions "${flags[@]}") >"$log" 2>&1
   local status=$?
   if ((status == 0)); then
     local bin
     bin=$(cd "$src" && "${prefix[@]}" bazel --output_user_root="$out" info bazel-bin "${flags[@]}" 2>/dev/null)
     cp "$bin/image_hashes.json" "$work/results/$name.json" || status=1
     cp "$bin/e2e/probe/conditions.txt" "$work/results/$name.seen" || status=1
+    (cd "$bin" && for f in $(evidence_files); do sha256sum "$f"; done) >"$work/results/$name.evidence" || status=1
   else
     echo "  build failed (status $status); last lines of $log:" >&2
     tail -5 "$log" | sed 's/^/    /' >&2
@@ -81,6 +83,16 @@ build() {
 }
 
 wanted() { [[ -z $only || ",$only," == *",$1,"* ]]; }
+
+# The outputs of //:release_evidence below bazel-bin: <pkg>/<image>_{sbom.spdx.json,provenance.intoto.json,tarball.tar}.
+evidence_files() {
+  python3 - "$project/shuffler/services/services.bzl" <<'PY'
+import re, sys
+for package, name in sorted(re.findall(r'"//([^:"]+):([^"]+)"', open(sys.argv[1]).read())):
+    for suffix in ("_sbom.spdx.json", "_provenance.intoto.json", "_tarball.tar"):
+        print(f"{package}/{name}{suffix}")
+PY
+}
 
 # Baseline: nothing varied (besides its own path).
 copy_workspace "$work/baseline/src"
@@ -210,11 +222,28 @@ for condition in order:
 failed_builds = [c for c in order if c not in results and c not in skipped]
 for c in failed_builds:
     print(c.ljust(width), "BUILD FAILED (see the log above)")
+def evidence(condition):
+    try:
+        return dict(line.split()[::-1] for line in open(os.path.join(results_dir, condition + ".evidence")))
+    except OSError:
+        return {}
+base_evidence = evidence("baseline")
+evidence_bad = 0
+evidence_cells = 0
+for condition in order:
+    if condition in results:
+        got = evidence(condition)
+        differing = sorted(f for f in base_evidence if got.get(f) != base_evidence[f])
+        evidence_cells += len(base_evidence)
+        evidence_bad += len(differing)
+        print(f"{condition}: {len(base_evidence)} evidence files (SBOM, provenance, tarball):",
+              "same" if not differing else "DIFFER: " + ", ".join(differing))
 print()
 print(f"{len(results)} conditions applied, {len(skipped)} not applied, {bad} differing digests, "
-      f"{len(failed_builds)} failed builds")
-# One test per (condition, image) cell, for ./scripts/test.sh's count.
-cells = sum(len(images) for c in order if c in results)
+      f"{evidence_bad} differing evidence files, {len(failed_builds)} failed builds")
+# One test per (condition, image) cell and per (condition, evidence file), for ./scripts/test.sh's count.
+cells = sum(len(images) for c in order if c in results) + evidence_cells
+bad += evidence_bad
 print(f"{cells - bad} passed, {bad + len(failed_builds) * len(images)} failed, {len(skipped) * len(images)} skipped")
 sys.exit(1 if bad or failed_builds else 0)
 PY

@@ -2,6 +2,9 @@
 
 load(":deb_repositories.bzl", "deb_package", "deb_tree")
 
+# Loaded by the hubs: a package's target carries its lock entry to the SBOM and provenance rules.
+_LOCKED_FILE = str(Label(":locked_file.bzl"))
+
 def _sanitize(text):
     return "".join([c if c.isalnum() or c in "-._" else "_" for c in text.elems()])
 
@@ -18,11 +21,16 @@ def _read_lock(module_ctx, label):
         fail("%s: unsupported lock_version %s (expected 1); re-lock it" % (label, lock.get("lock_version")))
     return lock["packages"]
 
+def _display(label):
+    # `//pkg:x.lock.json` for a lock of the main module (`@@//pkg:...` in Bazel 7).
+    return label[2:] if label.startswith("@@//") else label
+
 def _hub_impl(rctx):
     names = sorted(rctx.attr.packages)
     lines = [
         "# Packages of the lock %s: one layer per package, and all of them merged." % rctx.attr.lock,
         'load("@reproimage//rules:defs.bzl", "deb_layer")',
+        'load("%s", "locked_file")' % _LOCKED_FILE,
         "",
         'package(default_visibility = ["//visibility:public"])',
         "",
@@ -30,7 +38,13 @@ def _hub_impl(rctx):
     for name in names:
         repo = rctx.attr.packages[name]
         lines += [
-            'alias(name = "%s.deb", actual = "@%s//:package.deb")' % (name, repo),
+            'locked_file(name = "%s.deb", src = "@%s//:package.deb", lock = "%s", lock_label = "%s", kind = "deb", key = "%s")' % (
+                name,
+                repo,
+                rctx.attr.lock,
+                _display(rctx.attr.lock),
+                name,
+            ),
             'deb_layer(name = "%s", debs = [":%s.deb"])' % (name, name),
         ]
     lines += [
@@ -104,6 +118,7 @@ def _deb_impl(module_ctx):
                 packages = ["%s=%s" % (p["name"], p["sha256"]) for p in packages],
                 urls = {p["name"]: p["urls"] for p in packages},
                 exclude = tag.exclude,
+                lock = tag.lock,
             )
 
 deb = module_extension(

@@ -1,7 +1,8 @@
 """`deb_layer`: Debian packages -> one normalized layer with dpkg status records."""
 
 load(":layer_action.bzl", "MEDIA_SUFFIX")
-load(":providers.bzl", "LayerInfo")
+load(":layer_contents.bzl", "label_text", "locked_json", "write_contents")
+load(":providers.bzl", "LayerInfo", "LockedFileInfo")
 
 def _deb_layer_impl(ctx):
     blob = ctx.actions.declare_file(ctx.label.name + MEDIA_SUFFIX[ctx.attr.compression])
@@ -20,9 +21,26 @@ def _deb_layer_impl(ctx):
         use_default_shell_env = True,
         progress_message = "Repacking %d Debian package(s) for %%{label}" % len(ctx.files.debs),
     )
+    # For the SBOM: each package with the lock entry it was fetched by (a .deb given as a plain
+    # file has none; its control file still says what it is).
+    contents = []
+    contents_inputs = []
+    for target in ctx.attr.debs:
+        locked = target[LockedFileInfo] if LockedFileInfo in target else None
+        for deb in target.files.to_list():
+            contents.append({
+                "kind": "deb",
+                "file": deb.path,
+                "label": label_text(target.label),
+                "locked": locked_json(locked) if locked and locked.file == deb else None,
+            })
+            contents_inputs.append(deb)
+            if locked:
+                contents_inputs.append(locked.lock)
     return [
         DefaultInfo(files = depset([blob])),
         LayerInfo(blob = blob, descriptor = descriptor),
+        write_contents(ctx, ctx.label.name, contents, contents_inputs),
         OutputGroupInfo(descriptor = depset([descriptor])),
     ]
 

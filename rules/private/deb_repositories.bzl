@@ -62,6 +62,18 @@ def _deb_tree_impl(rctx):
         if not data:
             fail("package %s has no data.tar member" % name)
         data_args += ["--data", "%s=%s/%s" % (name, staging, data)]
+        for candidate in ["control.tar.xz", "control.tar.zst", "control.tar.gz", "control.tar"]:
+            if rctx.path("%s/%s" % (staging, candidate)).exists:
+                data_args += ["--control", "%s=%s/%s" % (name, staging, candidate)]
+                break
+    if rctx.attr.lock:
+        label = str(rctx.attr.lock)
+        data_args += [
+            "--lock",
+            str(rctx.path(rctx.attr.lock)),
+            "--lock_label",
+            label[2:] if label.startswith("@@//") else label,
+        ]
     result = rctx.execute(
         [python, "-B", "-S", "-c", _UNPACK, str(tool_root)] + data_args + ["--output", "."],
         environment = {"PYTHONPATH": "", "LC_ALL": "C.UTF-8"},
@@ -72,7 +84,8 @@ def _deb_tree_impl(rctx):
         rctx.delete("_deb_%d" % index)
     rctx.file("BUILD.bazel", """\
 # Packages {packages}, unpacked into one tree. deb_tree.modes records the packages' file modes:
-# image layers take modes from it, never from the permission bits an executing machine reports.
+# image layers take modes from it, never from the permission bits an executing machine reports;
+# deb_tree.packages.json records the packages themselves (from the lock), for SBOMs.
 package(default_visibility = ["//visibility:public"])
 
 # An interpreter run from this directory (by a repository rule or `bazel run`) writes bytecode
@@ -98,10 +111,12 @@ deb_tree = repository_rule(
         "packages": attr.string_list(mandatory = True, doc = "NAME=SHA256 entries."),
         "urls": attr.string_list_dict(mandatory = True, doc = "NAME -> URLs."),
         "exclude": attr.string_list(doc = "Glob patterns of files left out of the tree's targets."),
+        "lock": attr.label(allow_single_file = True, doc = "The lock the packages come from, recorded in deb_tree.packages.json."),
         "_unpacker_srcs": attr.label_list(
             default = [
                 "//tools/common:errors.py",
                 "//tools/debian:deb_tree.py",
+                "//tools/layer:decompress.py",
                 "//tools/layer:modes.py",
                 "//tools/layer:paths.py",
                 "//tools/layer:tar_reader.py",

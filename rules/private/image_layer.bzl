@@ -1,6 +1,9 @@
 """`image_layer`: files, a binary's runfiles, symlinks and tars -> one normalized layer."""
 
 load(":layer_action.bzl", "TAR_EXTENSIONS", "write_layer")
+load(":layer_contents.bzl", "boot_jar_item", "file_item", "label_text", "write_contents")
+load(":locked_file.bzl", "locked_inputs_aspect")
+load(":providers.bzl", "SpringBootJarInfo")
 load(":runfiles_entries.bzl", "PARTS", "runfiles_entries", "runfiles_path")
 
 _PY_TOOLCHAIN = "@bazel_tools//tools/python:toolchain_type"
@@ -98,21 +101,43 @@ def _runfiles_repo_mapping(ctx, repo_mapping, repositories):
     )
     return out
 
+def _content_of(path, file, target):
+    """The contents-manifest item of a file given to the layer (tools/evidence reads it)."""
+    if file.is_directory:
+        return {"kind": "tree", "path": path, "label": label_text(target.label)}, []
+    if SpringBootJarInfo in target and target[SpringBootJarInfo].jar == file:
+        return boot_jar_item(path, target)
+    return file_item(path, file, target)
+
+def _is_dist_info_metadata(rlocation):
+    parts = rlocation.split("/")
+    return len(parts) >= 3 and parts[-1] == "METADATA" and parts[-2].endswith(".dist-info") and parts[-3] == "site-packages"
+
 def _image_layer_impl(ctx):
     entries = []
     inputs = []
     mode_records = []
 
+    # What the layer holds, for the image's SBOM: never an input of the layer writer.
+    contents = []
+    contents_inputs = []
+
+    def content(item_and_inputs):
+        contents.append(item_and_inputs[0])
+        contents_inputs.extend(item_and_inputs[1])
+
     for target in ctx.attr.srcs:
         for file in target.files.to_list():
             entries.append(_file_entry(_src_path(ctx, file), file, target))
             inputs.append(file)
+            content(_content_of(entries[-1]["path"], file, target))
     for target, dest in ctx.attr.files.items():
         files = target.files.to_list()
         if len(files) != 1:
             fail("image_layer %s: files: %s must be exactly one file (it has %d)" % (ctx.label, target.label, len(files)))
         entries.append(_file_entry(_join(ctx.attr.prefix, dest), files[0], target))
         inputs.append(files[0])
+        content(_content_of(entries[-1]["path"], files[0], target))
     for dest in ctx.attr.directories:
         entries.append({"path": _join(dest), "type": "dir"})
     for dest, target in ctx.attr.symlinks.items():
@@ -121,6 +146,7 @@ def _image_layer_impl(ctx):
         for file in target.files.to_list():
             entries.append({"path": ctx.attr.prefix.strip("/"), "type": "tar", "src": file.path})
             inputs.append(file)
+            content(({"kind": "tar", "path": ctx.attr.prefix.strip("/"), "file": file.path, "label": label_text(target.label)}, []))
 
     if ctx.attr.binary:
         binary_path = ctx.attr.binary_path or _join(ctx.attr.binary.label.name, ctx.attr.binary.label.name)
@@ -141,6 +167,7 @@ def _image_layer_impl(ctx):
             if item.part == "launcher":
                 if part not in ("all", "application"):
                     continue
+                content(({"kind": "binary", "path": binary_path, "label": label_text(ctx.attr.binary.label)}, []))
                 if ctx.attr.python_launcher:
                     launcher = _image_launcher(ctx, item.input, binary_path)
                     item.entry["src"] = launcher.path
@@ -149,10 +176,16 @@ def _image_layer_impl(ctx):
                     continue
             elif part != "all" and item.part != part:
                 continue
-            if item.entry == None:
+            if item.record == "packages":
+                tree = "%s.runfiles/%s" % (binary_path, item.rlocation.partition("/")[0])
+                content(({"kind": "deb_tree", "path": tree, "record": item.input.path}, [item.input]))
+                continue
+            if item.record == "modes":
                 mode_records.append(item.input.path)
             else:
                 entries.append(item.entry)
+                if _is_dist_info_metadata(item.rlocation):
+                    content(({"kind": "dist_info", "path": item.entry["path"].rpartition("/")[0], "metadata": item.input.path}, [item.input]))
             inputs.append(item.input)
         if part in ("all", "application"):
             manifest = ctx.actions.declare_file(ctx.label.name + ".runfiles_manifest")
@@ -185,6 +218,7 @@ def _image_layer_impl(ctx):
     return [
         DefaultInfo(files = depset([layer.blob])),
         layer,
+        write_contents(ctx, ctx.label.name, contents, contents_inputs),
         OutputGroupInfo(descriptor = depset([layer.descriptor])),
     ]
 
@@ -215,10 +249,12 @@ image_layer(
     attrs = {
         "srcs": attr.label_list(
             allow_files = True,
+            aspects = [locked_inputs_aspect],
             doc = "Files (and directories) placed at `prefix` + their workspace path, less `strip_prefix`. A directory output (tree artifact) is stored with its files; a source directory is read whole, but Bazel does not notice edits inside it: list source files (a glob or filegroup) instead.",
         ),
         "files": attr.label_keyed_string_dict(
             allow_files = True,
+            aspects = [locked_inputs_aspect],
             doc = "Single files placed at explicit paths: {label: path below `prefix`}.",
         ),
         "prefix": attr.string(doc = "Directory in the image under which `srcs`, `files` and `tars` go."),

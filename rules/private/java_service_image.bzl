@@ -1,7 +1,7 @@
 """`java_service_image`: a Spring Boot service as an image: Java base, Debian layers, one app layer."""
 
 load(":image_layer.bzl", "image_layer")
-load(":oci_image.bzl", "oci_image")
+load(":image.bzl", "oci_image")
 load(":spring_boot_jar.bzl", "spring_boot_jar")
 
 # JVM flags of every service: a container's memory limit, not the host's, sizes the heap.

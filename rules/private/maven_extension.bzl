@@ -2,6 +2,9 @@
 
 load(":maven_repositories.bzl", "maven_artifact")
 
+# Loaded by the hubs: an artifact's file target carries its lock entry to the SBOM and provenance.
+_LOCKED_FILE = str(Label(":locked_file.bzl"))
+
 def _escape(text):
     return "".join([c if c.isalnum() else "_" for c in text.elems()])
 
@@ -66,6 +69,7 @@ def _hub_impl(rctx):
         "# Artifacts of the Maven lock %s: `<target>` is a java_import (or, for a pom, a" % lock,
         "# java_library exporting its dependencies), `<target>.<packaging>` the file itself.",
         'load("@rules_java//java:defs.bzl", "java_import", "java_library")',
+        'load("%s", "locked_file")' % _LOCKED_FILE,
         "",
         'package(default_visibility = ["//visibility:public"])',
         "",
@@ -77,11 +81,14 @@ def _hub_impl(rctx):
 
         # Test-scoped artifacts are testonly: a production target that reaches one fails analysis.
         testonly = "True" if a["scope"] == "test" else "False"
-        lines.append('alias(name = "%s.%s", actual = "@%s//:%s", testonly = %s)' % (
+        lines.append('locked_file(name = "%s.%s", src = "@%s//:%s", lock = "%s", lock_label = "%s", kind = "maven", key = "%s", testonly = %s)' % (
             name,
             a["packaging"],
             a["repository"],
             a["file"],
+            rctx.attr.lock_target,
+            lock,
+            key,
             testonly,
         ))
         tags = '["maven_coordinates=%s", "maven_closure=%s"]' % (_coordinates(key, a), a["closure"])
@@ -150,6 +157,7 @@ _maven_hub = repository_rule(
     implementation = _hub_impl,
     attrs = {
         "lock": attr.string(),
+        "lock_target": attr.string(doc = "The lock's canonical label, for targets in the hub."),
         "artifacts": attr.string(doc = "JSON: lock key -> the lock's entry plus its repository name."),
     },
 )
@@ -195,7 +203,7 @@ def _maven_impl(module_ctx):
                 entry = dict(a)
                 entry["repository"] = repo
                 artifacts[key] = entry
-            _maven_hub(name = tag.name, lock = lock, artifacts = json.encode(artifacts))
+            _maven_hub(name = tag.name, lock = lock, lock_target = str(tag.lock), artifacts = json.encode(artifacts))
 
 maven = module_extension(
     implementation = _maven_impl,

@@ -1,7 +1,7 @@
 """`oci_image`: base + layers + configuration -> an OCI image layout and its `.digest`."""
 
 load(":layer_action.bzl", "TAR_EXTENSIONS", "write_layer")
-load(":providers.bzl", "LayerInfo", "OciImageInfo")
+load(":providers.bzl", "LayerContentsInfo", "LayerInfo", "OciImageInfo")
 
 def _layer_of_tar(ctx, tar, index):
     """A plain tar in `tars` goes through the layer writer too: no unnormalized byte enters an image."""
@@ -16,12 +16,18 @@ def _layer_of_tar(ctx, tar, index):
 
 def _oci_image_impl(ctx):
     layers = []
+    known = []  # every layer's descriptor and contents, for the evidence rules (SBOM, provenance)
+    if ctx.attr.base and OciImageInfo in ctx.attr.base:
+        known.extend(ctx.attr.base[OciImageInfo].layers)
     for target in ctx.attr.tars:
         if LayerInfo in target:
             layers.append(target[LayerInfo])
+            contents = target[LayerContentsInfo] if LayerContentsInfo in target else None
+            known.append(struct(descriptor = layers[-1].descriptor, contents = contents))
         else:
             for tar in target.files.to_list():
                 layers.append(_layer_of_tar(ctx, tar, len(layers)))
+                known.append(struct(descriptor = layers[-1].descriptor, contents = None))
 
     inputs = []
     spec = {
@@ -63,7 +69,7 @@ def _oci_image_impl(ctx):
     )
     return [
         DefaultInfo(files = depset([layout]), runfiles = ctx.runfiles(files = [layout, ctx.outputs.digest])),
-        OciImageInfo(layout = layout, digest = ctx.outputs.digest, tag = ctx.attr.tag),
+        OciImageInfo(layout = layout, digest = ctx.outputs.digest, tag = ctx.attr.tag, layers = known),
         OutputGroupInfo(digest = depset([ctx.outputs.digest])),
     ]
 

@@ -1,7 +1,7 @@
 """Macros that split a py_binary into image layers: interpreter, packages, application."""
 
 load(":image_layer.bzl", "image_layer")
-load(":oci_image.bzl", "oci_image")
+load(":image.bzl", "oci_image")
 
 # Ordered from least to most often changed, so a source edit rebuilds and re-pushes one layer.
 PY_LAYER_PARTS = ["interpreter", "packages", "application"]

@@ -10,12 +10,17 @@ paths); in it the interpreter and package repositories are single directory entr
 
 A repository unpacked from Debian packages (`deb.tree`) carries a mode record at its root; it is
 no entry of its own but tells the layer writer the packages' modes for that repository's files.
+Beside it, its packages record (which packages, from which lock) is no entry either: it goes to
+the layer's SBOM contents.
 Only the launcher has a mode here (0755, declared by its rule): every other file's mode comes
 from its record or its content, never from the permission bits Bazel gives it.
 """
 
 # The name tools/layer/modes.py gives a mode record (RECORD_NAME).
 MODE_RECORD = "deb_tree.modes"
+
+# The name tools/debian/deb_tree.py gives a tree's packages record (PACKAGES_RECORD).
+PACKAGES_RECORD = "deb_tree.packages.json"
 
 PARTS = ["all", "interpreter", "packages", "application"]
 
@@ -47,9 +52,10 @@ def runfiles_entries(binary, binary_path, interpreter_repo, empty_file):
 
     Returns:
       (entries, manifest text, repositories): entries are structs (entry: spec dict, or None for a
-      mode record; part: one of PARTS, or "launcher" for the launcher itself and "repo_mapping"
-      for Bazel's repository mapping, which belong to "application"; input: File);
-      repositories: the runfiles directories that hold files (canonical names, "_main" first).
+      record; record: None, "modes" or "packages"; part: one of PARTS, or "launcher" for the
+      launcher itself and "repo_mapping" for Bazel's repository mapping, which belong to
+      "application"; input: File; rlocation: its path in the tree); repositories: the runfiles
+      directories that hold files (canonical names, "_main" first).
     """
     files_to_run = binary[DefaultInfo].files_to_run
     runfiles = binary[DefaultInfo].default_runfiles
@@ -60,13 +66,16 @@ def runfiles_entries(binary, binary_path, interpreter_repo, empty_file):
     def add_file(rlocation, file):
         part = _part(rlocation, interpreter_repo)
         repo, _, rest = rlocation.partition("/")
-        if rest == MODE_RECORD and repo != "_main":
-            entries.append(struct(entry = None, part = part, input = file))
+        if rest in (MODE_RECORD, PACKAGES_RECORD) and repo != "_main":
+            record = "modes" if rest == MODE_RECORD else "packages"
+            entries.append(struct(entry = None, record = record, part = part, input = file, rlocation = rlocation))
             return
         entries.append(struct(
             entry = {"path": root + "/" + rlocation, "type": "file", "src": file.path},
+            record = None,
             part = part,
             input = file,
+            rlocation = rlocation,
         ))
 
         # The interpreter and each package repository appear in the manifest as one directory
@@ -92,14 +101,18 @@ def runfiles_entries(binary, binary_path, interpreter_repo, empty_file):
         # image_layer), so the image does not change with a toolchain that adds no file.
         entries.append(struct(
             entry = {"path": root + "/_repo_mapping", "type": "file", "src": repo_mapping.path, "mode": "0644"},
+            record = None,
             part = "repo_mapping",
             input = repo_mapping,
+            rlocation = "_repo_mapping",
         ))
 
     entries.append(struct(
         entry = {"path": binary_path, "type": "file", "src": files_to_run.executable.path, "mode": "0755"},
+        record = None,
         part = "launcher",
         input = files_to_run.executable,
+        rlocation = None,
     ))
     manifest_text = "".join(["%s %s\n" % (k, manifest[k]) for k in sorted(manifest)])
     repositories = {e.entry["path"][len(root) + 1:].partition("/")[0]: True for e in entries if e.entry and "/" in e.entry["path"][len(root) + 1:]}

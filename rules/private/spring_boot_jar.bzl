@@ -1,7 +1,9 @@
 """`spring_boot_jar`: a java_library and its runtime closure as a Spring Boot executable jar."""
 
 load("@rules_java//java/common:java_info.bzl", "JavaInfo")
-load(":providers.bzl", "SpringBootJarInfo")
+load(":layer_contents.bzl", "label_text")
+load(":locked_file.bzl", "locked_inputs_aspect")
+load(":providers.bzl", "LockedInputsInfo", "SpringBootJarInfo")
 
 DEFAULT_LAUNCHER = "org.springframework.boot.loader.launch.JarLauncher"
 
@@ -24,12 +26,6 @@ def _single_jar(target, attr):
     if len(jars) != 1:
         fail("%s: %s must provide exactly one jar, got %d" % (attr, target.label, len(jars)))
     return jars[0]
-
-def _label_text(label):
-    # Main-repository labels as users write them: //pkg:name, not @@//pkg:name.
-    if label.workspace_name == "":
-        return "//%s:%s" % (label.package, label.name)
-    return str(label)
 
 def _lib_names(jars):
     """The jars' names in BOOT-INF/lib/.
@@ -67,6 +63,12 @@ def _spring_boot_jar_impl(ctx):
     libs = [jar for jar in closure.to_list() if jar not in excluded]
 
     names = _lib_names(libs)
+
+    # Which lock entry each jar was fetched by, for the SBOM (tools/evidence).
+    locked = {}
+    for target in [ctx.attr.java_library] + ctx.attr.deps:
+        for info in target[LockedInputsInfo].files.to_list():
+            locked[info.file] = info
     out = ctx.outputs.out or ctx.actions.declare_file(ctx.label.name + ".jar")
     ignorelist = ctx.file.dupeclassescheck_ignorelist
     spec = {
@@ -79,7 +81,7 @@ def _spring_boot_jar_impl(ctx):
         ],
         "start_class": ctx.attr.boot_app_class,
         "launcher_class": ctx.attr.boot_launcher_class,
-        "build_target": _label_text(ctx.label),
+        "build_target": label_text(ctx.label),
         "lib_order": "classpath" if ctx.attr.deps_use_starlark_order else "sorted",
         "dupeclassescheck": ctx.attr.dupeclassescheck_enable,
         "banned": ctx.attr.deps_banned,
@@ -110,6 +112,7 @@ def _spring_boot_jar_impl(ctx):
             start_class = ctx.attr.boot_app_class,
             lib_jars = depset(libs),
             lib_names = names,
+            lib_locked = [locked.get(jar) for jar in libs],
         ),
     ]
 
@@ -150,6 +153,7 @@ spring_boot_jar(
         "java_library": attr.label(
             mandatory = True,
             providers = [JavaInfo],
+            aspects = [locked_inputs_aspect],
             doc = "The application: its own jar becomes `BOOT-INF/classes/`, its runtime closure `BOOT-INF/lib/`.",
         ),
         "boot_app_class": attr.string(
@@ -168,6 +172,7 @@ spring_boot_jar(
         ),
         "deps": attr.label_list(
             providers = [JavaInfo],
+            aspects = [locked_inputs_aspect],
             doc = "Extra runtime dependencies, with their runtime closures (normally everything comes through `java_library`).",
         ),
         "deps_exclude": attr.label_list(

@@ -99,7 +99,7 @@ def test_hub_builds_published_bytes_and_a_mismatch_fails_clearly(bazel, tmp_path
     repository.jar("t:natives:1", classifier="linux-x86_64")
     workspace = tmp_path / "ws"
     workspace.mkdir()
-    for name in ("maven_extension.bzl", "maven_repositories.bzl"):
+    for name in ("maven_extension.bzl", "maven_repositories.bzl", "locked_file.bzl", "providers.bzl"):
         shutil.copy(os.path.join(RUNFILES_RULES, name), workspace / name)
     (workspace / "MODULE.bazel").write_text(MODULE)
     (workspace / "BUILD.bazel").write_text(BUILD)

@@ -17,21 +17,29 @@ other permission bits than the packages declare (tools/layer/modes.py).
   error naming both.
 - The record `deb_tree.modes` names every regular file as Bazel's glob sees the tree (through
   symlinks too) with the mode of the file it resolves to, from the packages' tar headers.
+- With `--lock`, `deb_tree.packages.json` records which packages the tree holds: each one's
+  lock entry (name, version, architecture, sha256, URLs) plus the Source field of its control
+  file, the lock's label and sha256. Image layers that take files from the tree hand it to the
+  SBOM (an interpreter in a runfiles tree has no dpkg status record to show what it is).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import sys
 from dataclasses import dataclass
 from typing import BinaryIO, Sequence
 
 from tools.common.errors import UserError, run_main
-from tools.layer import modes, paths, tar_reader
+from tools.layer import decompress, modes, paths, tar_reader
 
 TOOL = "deb_tree"
 _COPY = 1 << 20
+PACKAGES_RECORD = "deb_tree.packages.json"
+PACKAGES_FORMAT = "reproimage deb tree packages"
 
 
 @dataclass
@@ -197,6 +205,64 @@ def unpack(packages: Sequence[tuple[str, str]], out: str) -> int:
     return len(record)
 
 
+def control_fields(control_tar: str, what: str) -> dict[str, str]:
+    """The top-level fields of the `control` file in a package's control.tar (lower-case names)."""
+    with open(control_tar, "rb") as raw, decompress.open_tar_stream(raw, what) as tar:
+        for info in tar:
+            if info.name.lstrip("./") == "control" and info.isreg():
+                text = tar.extractfile(info).read().decode("utf-8", errors="replace")  # type: ignore[union-attr]
+                break
+        else:
+            raise UserError(f"{what} has no control file")
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        if line[:1] not in ("", " ", "\t") and ":" in line:
+            name, _, value = line.partition(":")
+            fields[name.strip().lower()] = value.strip()
+    return fields
+
+
+def packages_record(lock_path: str, lock_label: str, controls: Sequence[tuple[str, str]]) -> bytes:
+    """The content of deb_tree.packages.json for the packages named in `controls`."""
+    try:
+        with open(lock_path, "rb") as f:
+            raw = f.read()
+        lock = json.loads(raw)
+    except (OSError, ValueError) as e:
+        raise UserError(f"cannot read the lock {lock_path}: {e}") from None
+    entries = {p.get("name"): p for p in lock.get("packages", []) if isinstance(p, dict)}
+    packages = []
+    for name, control_tar in controls:
+        entry = entries.get(name)
+        if entry is None:
+            raise UserError(f"package {name} is not in the lock {lock_label}")
+        fields = control_fields(control_tar, f"package {name}: {os.path.basename(control_tar)}")
+        for field in ("version", "architecture"):
+            if fields.get(field) != entry.get(field):
+                raise UserError(f"package {name}: control says {field} {fields.get(field)!r}, the lock "
+                                f"{lock_label} says {entry.get(field)!r}")
+        # "Source: name (version)" when the source version differs from the binary's.
+        source, _, source_version = (fields.get("source") or name).partition(" ")
+        packages.append({
+            "name": name,
+            "version": entry["version"],
+            "architecture": entry["architecture"],
+            "sha256": entry["sha256"],
+            "urls": entry.get("urls", []),
+            "filename": entry.get("filename", ""),
+            "suite": entry.get("suite", ""),
+            "source": source,
+            "source_version": source_version.strip("()") or entry["version"],
+        })
+    record = {
+        "format": PACKAGES_FORMAT,
+        "lock": lock_label,
+        "lock_sha256": hashlib.sha256(raw).hexdigest(),
+        "packages": sorted(packages, key=lambda p: p["name"]),
+    }
+    return (json.dumps(record, sort_keys=True, indent=1) + "\n").encode("utf-8")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UserError(f"{message} (usage: {TOOL} --data NAME=PATH [--data ...] --output DIR; see --help)")
@@ -206,6 +272,10 @@ def _main(argv: Sequence[str]) -> int:
     parser = _Parser(prog=TOOL, description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", action="append", required=True, metavar="NAME=PATH",
                         help="a package's data.tar (repeatable, in lock order)")
+    parser.add_argument("--control", action="append", default=[], metavar="NAME=PATH",
+                        help="a package's control.tar (repeatable), for deb_tree.packages.json")
+    parser.add_argument("--lock", help="the lock the packages come from: writes deb_tree.packages.json")
+    parser.add_argument("--lock_label", help="how the packages record names the lock")
     parser.add_argument("--output", required=True, help="the directory to unpack into")
     args = parser.parse_args(argv)
     packages = []
@@ -215,6 +285,16 @@ def _main(argv: Sequence[str]) -> int:
             raise UserError(f"--data {value!r}: expected NAME=PATH")
         packages.append((name, path))
     unpack(packages, args.output)
+    if args.lock:
+        controls = []
+        for value in args.control:
+            name, sep, path = value.partition("=")
+            if not sep or not name or not path:
+                raise UserError(f"--control {value!r}: expected NAME=PATH")
+            controls.append((name, path))
+        record = packages_record(args.lock, args.lock_label or args.lock, controls)
+        with open(os.path.join(args.output, PACKAGES_RECORD), "wb") as f:
+            f.write(record)
     return 0
 
 

@@ -19,7 +19,7 @@ from tools.common.atomic import atomic_binary_output, atomic_directory_output, c
 from tools.common.digest import check_digest, digest_hex, file_digest, sha256_digest
 from tools.common.errors import UserError
 from tools.common.json_file import load_json
-from tools.image import blobs
+from tools.image import blobs, launch_policy
 from tools.image.config_builder import build_config
 from tools.image.spec import ImageSpec, LayerInput
 
@@ -153,6 +153,10 @@ def plan(spec: ImageSpec, verify_digests: bool = False) -> Plan:
         _verify_digests(layers)
 
     config = build_config(spec, base_config, [b.diff_id for b in base_layers], [o.diff_id for o in own_layers])
+    run = config.get("config") or {}
+    issues = launch_policy.problems(run.get("Labels") or {}, run.get("Env") or [])
+    if issues:
+        raise UserError(issues[0] + (f" (and {len(issues) - 1} more launch policy problem(s))" if len(issues) > 1 else ""))
     config_bytes = canonical_json.dumps(config)
     manifest: dict[str, Any] = {
         "schemaVersion": 2,

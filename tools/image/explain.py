@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 from tools.common import oci
 from tools.common.errors import UserError
-from tools.image import layer_diff
+from tools.layer import decompress
+from tools.image import archive_diff, layer_diff
 from tools.image.json_diff import ValueDiff, diff_json
 
 _MAX_CONFIG_LINES = 20
@@ -22,8 +23,11 @@ _MAX_CONFIG_LINES = 20
 class ImageRef:
     layout: str
     tag: str | None
+    display: str | None = None  # how to name it when the layout is a temporary copy (a tarball's)
 
     def __str__(self) -> str:
+        if self.display is not None:
+            return self.display
         return self.layout if self.tag is None else f"{self.layout}:{self.tag}"
 
 
@@ -52,6 +56,25 @@ class LayerFinding:
     comparison: layer_diff.LayerComparison | None = None
     compression_diffs: list[ValueDiff] = dataclasses.field(default_factory=list)
     note: str | None = None
+    causes: list[str] = dataclasses.field(default_factory=list)  # known causes, where recognisable
+    inner: archive_diff.InnerFinding | None = None  # inside the first differing entry's file
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.comparison
+        first = None
+        if c is not None and c.first is not None:
+            first = {"path": c.first.path, "only_in": c.first.only_in,
+                     "fields": [{"field": f.field, "a": f.a, "b": f.b} for f in c.first.fields]}
+        return {
+            "index": self.index, "digest": [self.digest_a, self.digest_b], "diff_id": [self.diff_id_a, self.diff_id_b],
+            "media_type": [self.media_type_a, self.media_type_b],
+            "compression_diffs": [d.to_json() for d in self.compression_diffs], "note": self.note,
+            "first_entry": first,
+            "differing_entries": c.differing_entries if c else 0,
+            "compared_by_path": c.compared_by_path if c else False,
+            "comparison_note": c.note if c else None,
+            "causes": self.causes, "inner": self.inner.to_json() if self.inner else None,
+        }
 
     def render_lines(self) -> list[str]:
         lines = [f"layer {self.index}: first differing layer"]
@@ -77,6 +100,8 @@ class LayerFinding:
                 entry = c.first.render_lines()
                 lines.append(f"  first differing entry (in path order): {entry[0]}")
                 lines.extend("  " + line for line in entry[1:])
+                if self.inner is not None:
+                    lines.extend("    " + line for line in self.inner.render_lines())
                 if c.differing_entries > 1:
                     n = c.differing_entries - 1
                     lines.append(f"  {n} further differing entr{'y' if n == 1 else 'ies'} in layer {self.index}")
@@ -85,6 +110,8 @@ class LayerFinding:
             else:
                 lines.append("  every entry is equal in metadata and content; the tar bytes differ in "
                              "header encoding, padding or end-of-archive blocks")
+        if self.causes:
+            lines.append("  cause: " + ", ".join(self.causes))
         return lines
 
 
@@ -138,6 +165,21 @@ class Explanation:
             if n:
                 lines.append(f"{n} further differing layer{'s' if n != 1 else ''} after layer {self.first_layer.index}")
         return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """The explanation as JSON (documented in tools/image/README.md)."""
+        return {
+            "format": "reproimage image explanation", "version": 1,
+            "identical": self.identical,
+            "a": {"ref": self.ref_a, "manifest": self.manifest_digest_a, "config": self.config_digest_a,
+                  "layers": self.layer_count_a},
+            "b": {"ref": self.ref_b, "manifest": self.manifest_digest_b, "config": self.config_digest_b,
+                  "layers": self.layer_count_b},
+            "manifest_diffs": [d.to_json() for d in self.manifest_diffs],
+            "config_diffs": [d.to_json() for d in self.config_diffs],
+            "first_layer": self.first_layer.to_json() if self.first_layer else None,
+            "further_differing_layers": self.further_differing_layers,
+        }
 
 
 def _load(ref: ImageRef, what: str, os_name: str, arch: str) -> oci.Image:
@@ -248,9 +290,46 @@ def _compression_diffs(path_a: str, path_b: str) -> list[ValueDiff]:
     return list(diff_json(head_a, head_b, "gzip header"))
 
 
-def explain(layout_a: str, layout_b: str, os_name: str = "linux", architecture: str = "amd64") -> Explanation:
-    """Compares two images given as `DIR` or `DIR:tag` (an index picks os/architecture)."""
-    ref_a, ref_b = parse_reference(layout_a), parse_reference(layout_b)
+def _tar_causes(finding: LayerFinding) -> list[str]:
+    causes = []
+    c = finding.comparison
+    names = {f.field for f in c.first.fields} if c is not None and c.first is not None else set()
+    if "mtime" in names:
+        causes.append("timestamp")
+    if names & {"uid", "gid", "uname", "gname"}:
+        causes.append("uid/gid")
+    if "mode" in names:
+        causes.append("mode")
+    if c is not None and c.compared_by_path and c.first is None:
+        causes.append("order")
+    if finding.compression_diffs or (finding.diff_id_a and finding.diff_id_a == finding.diff_id_b):
+        causes.append("compressor")
+    return causes
+
+
+def explain(layout_a: str, layout_b: str, os_name: str = "linux", architecture: str = "amd64",
+            deep: bool = True) -> Explanation:
+    """Compares two images: OCI layouts (`DIR`, `DIR:tag`; an index picks os/architecture),
+    image tarballs, or registry references (image_source). With `deep`, follows the first
+    differing entry into the file (archive_diff)."""
+    from tools.image import image_source  # it imports this module
+
+    with image_source.opened(layout_a) as ref_a, image_source.opened(layout_b) as ref_b:
+        return _explain(ref_a, ref_b, os_name, architecture, deep)
+
+
+def _entry_bytes(blob: str, path: str) -> bytes | None:
+    """The content of the regular file `path` in a layer blob."""
+    with open(blob, "rb") as raw, decompress.open_tar_stream(raw, f"layer blob {blob}") as tf:
+        while (member := tf.next()) is not None:
+            tf.members.clear()
+            if member.name == path and member.isreg():
+                stream = tf.extractfile(member)
+                return stream.read() if stream else None
+    return None
+
+
+def _explain(ref_a: ImageRef, ref_b: ImageRef, os_name: str, architecture: str, deep: bool) -> Explanation:
     image_a = _load(ref_a, "image A", os_name, architecture)
     image_b = _load(ref_b, "image B", os_name, architecture)
 
@@ -262,6 +341,15 @@ def explain(layout_a: str, layout_b: str, os_name: str = "linux", architecture: 
                            compression_diffs=lambda i: _compression_diffs(*blobs(i)))
     if result.identical:
         return result
+    finding = result.first_layer
+    if finding is not None:
+        finding.causes = _tar_causes(finding)
+        first = finding.comparison.first if finding.comparison else None
+        if deep and first is not None and first.only_in is None and any(f.field == "content" for f in first.fields):
+            blob_a, blob_b = blobs(finding.index)
+            data_a, data_b = _entry_bytes(blob_a, first.path), _entry_bytes(blob_b, first.path)
+            if data_a is not None and data_b is not None:
+                finding.inner = archive_diff.compare(first.path, data_a, data_b)
     rest_a = {k: v for k, v in image_a.manifest.items() if k not in ("config", "layers")}
     rest_b = {k: v for k, v in image_b.manifest.items() if k not in ("config", "layers")}
     result.manifest_diffs = list(diff_json(rest_a, rest_b))

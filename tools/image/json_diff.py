@@ -24,6 +24,12 @@ class ValueDiff:
     def render(self) -> str:
         return f"{self.path}: {render_value(self.a)} != {render_value(self.b)}"
 
+    def to_json(self) -> dict[str, Any]:
+        """`a`/`b` are null where the key is absent on that side (`absent` says which)."""
+        absent = [side for side, value in (("a", self.a), ("b", self.b)) if value is ABSENT]
+        return {"path": self.path, "a": None if self.a is ABSENT else self.a,
+                "b": None if self.b is ABSENT else self.b, "absent": absent}
+
 
 def render_value(value: Any, limit: int = 160) -> str:
     if value is ABSENT:

@@ -27,6 +27,11 @@ TOOLS = {
     "update_expected": "e2e/update_expected",
     "spring_boot_jar": "tools/bootjar/spring_boot_jar",
     "deb_tree": "-m tools.debian.deb_tree",
+    "sbom": "tools/evidence/sbom",
+    "provenance": "tools/evidence/provenance",
+    "sign": "tools/evidence/sign",
+    "image_tarball": "tools/image/image_tarball",
+    "verify": "tools/verify/verify",
 }
 
 # argparse reports missing required flags before unknown ones: give deb_tree its required flags
@@ -44,6 +49,11 @@ BAD_VALUES = {
     "image_publish": ["--max_attempts=0"],
     "spring_boot_jar": ["--spec"],
     "deb_tree": ["--data"],
+    "sbom": ["--layer"],
+    "provenance": ["--toolchain_lock"],
+    "sign": ["--envelope"],
+    "image_tarball": ["--repo_tag"],
+    "verify": ["--now=soon"],
 }
 
 
@@ -63,6 +73,13 @@ BAD_INPUT = {
     "deb_tree": ({}, ["--data=python3={tmp}/missing.tar.xz", "--output=."], {}),
     # It reads the release manifest from its working directory (the runfiles under bazel run).
     "update_expected": ({"image_hashes.json": '{"app": '}, [], {"BUILD_WORKSPACE_DIRECTORY": "{tmp}", "REPRO_IMAGES": ""}),
+    "sbom": ({}, ["--layout={tmp}/missing", "--name=app", "--output={tmp}/app.spdx.json"], {}),
+    "provenance": ({}, ["--name=app", "--digest={tmp}/missing.digest", "--target=//app", "--sbom={tmp}/s",
+                        "--locks={tmp}/l", "--environment_lock=//e={tmp}/e", "--output={tmp}/p.json"], {}),
+    "sign": ({"e.json": '{"payloadType": "x", "payload": "", "signatures": []}'},
+             ["--envelope={tmp}/e.json", "--key={tmp}/missing.pem", "--output={tmp}/signed.json"], {}),
+    "image_tarball": ({}, ["--layout={tmp}/missing", "--repo_tag=app:latest", "--output={tmp}/app.tar"], {}),
+    "verify": ({}, ["appraise", "--token={tmp}/missing.jwt", "--jwks={tmp}/jwks.json", "--audience=a"], {}),
 }
 
 
