@@ -28,3 +28,13 @@ SpringBootJarInfo = provider(
         "lib_names": "list of string: their file names in BOOT-INF/lib/, in the same order.",
     },
 )
+
+ImagePublishInfo = provider(
+    doc = "What an image_publish target pushes, for image_publish_set.",
+    fields = {
+        "layout": "File (directory): the OCI image layout.",
+        "repository": "string: the default `HOST[:PORT]/PATH` (may be empty).",
+        "tags": "list of string: the default tags.",
+        "mount_from": "list of string: repositories shared blobs may be mounted from.",
+    },
+)
