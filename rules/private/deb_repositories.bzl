@@ -102,6 +102,7 @@ deb_tree = repository_rule(
             default = [
                 "//tools/common:errors.py",
                 "//tools/debian:deb_tree.py",
+                "//tools/layer:decompress.py",
                 "//tools/layer:modes.py",
                 "//tools/layer:paths.py",
                 "//tools/layer:tar_reader.py",
