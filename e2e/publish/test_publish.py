@@ -14,6 +14,7 @@ import urllib.parse
 
 import pytest
 
+from tools.registry.layout import read_layout
 from tools.registry.tests import servers
 from tools.registry.tests.conftest import auth_entry, require, skopeo_raw, write_docker_config
 
@@ -92,16 +93,35 @@ def test_wrong_credentials_fail_in_one_line_without_the_password(registry, pki, 
     assert "wrong-password-xyz" not in result.stderr and "Traceback" not in result.stderr
 
 
-def test_publish_all_sends_every_service_to_its_repository_on_another_registry(registry, pki, tmp_path):
+def test_publish_all_sends_every_service_once_per_blob(registry, pki, tmp_path):
+    """All services to one registry in one run: every blob goes up once, the ones the images share
+    (the Java base, the JNI runtime) are mounted into the other repositories."""
     config = write_docker_config(str(tmp_path / "docker"), {"auths": {
         registry.host: auth_entry(servers.USER, servers.PASSWORD)}})
+    with open(PUBLISH_ALL + ".publish.json", encoding="utf-8") as f:
+        images = json.load(f)["images"]
+    with open("image_hashes.json", encoding="ascii") as f:
+        digests = json.load(f)
+    blobs: dict[str, list[str]] = {}  # digest -> repositories whose image has it
+    for image in images:
+        for blob in read_layout(os.path.join(os.environ["TEST_SRCDIR"], image["layout"])).blobs:
+            blobs.setdefault(blob.digest, []).append(image["repository"].split("/", 1)[1])
     result = subprocess.run([PUBLISH_ALL, "--registry", registry.host, "--tag", "all", "--ca_file", pki.ca_cert],
-                            env=_env(config), capture_output=True, text=True, timeout=300)
+                            env=_env(config), capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    # The BUILD file's repository (localhost:5000/fcp/task_builder), moved to the test registry.
-    assert result.stdout == f"{registry.host}/fcp/task_builder@{_local_digest()}\n"
-    raw = skopeo_raw(pki, f"{registry.host}/fcp/task_builder:all", creds=f"{servers.USER}:{servers.PASSWORD}")
-    assert "sha256:" + hashlib.sha256(raw).hexdigest() == _local_digest()
+    # Each BUILD file's repository (localhost:5000/fcp/<service>), moved to the test registry.
+    assert result.stdout.splitlines() == [f"{registry.host}/fcp/{name}@{digests[name]}" for name in sorted(digests)]
+    log = registry.log()
+    shared = {digest: repos for digest, repos in blobs.items() if len(repos) > 1}
+    assert shared  # the services do share layers: the test would prove nothing otherwise
+    for digest, repos in blobs.items():
+        quoted = urllib.parse.quote(digest, safe="")
+        uploads = re.findall(rf'"PUT /v2/fcp/\w+/blobs/uploads/[^"]*digest={quoted}[^"]*" 201', log)
+        mounts = re.findall(rf'"POST /v2/fcp/\w+/blobs/uploads/\?[^"]*mount={quoted}[^"]*" 201', log)
+        assert (len(uploads), len(mounts)) == (1, len(repos) - 1), (digest, repos)
+    for name in sorted(digests):
+        raw = skopeo_raw(pki, f"{registry.host}/fcp/{name}:all", creds=f"{servers.USER}:{servers.PASSWORD}")
+        assert "sha256:" + hashlib.sha256(raw).hexdigest() == digests[name], name
 
 
 def _largest_layer() -> tuple[str, int]:
