@@ -42,9 +42,19 @@ if [[ ! -f /etc/reproimage-buildenv ]]; then
   exec "$project/scripts/buildenv/run.sh" ./scripts/check_reproducibility.sh "${args[@]+"${args[@]}"}"
 fi
 
-work=/var/tmp/reproimage-vary
-rm -rf "$work"
+# A directory of this run's own: checkouts sharing a build environment share /var/tmp, and a fixed
+# path would let one run delete another's builds.
+work=$(mktemp -d /var/tmp/reproimage-vary.XXXXXX)
 mkdir -p "$work/results"
+cleanup() {
+  if ((keep)); then
+    echo "check_reproducibility.sh: kept the builds in $work" >&2
+    return
+  fi
+  fusermount -u "$work/fsorder/src" 2>/dev/null
+  rm -rf "$work" 2>/dev/null || { chmod -R u+w "$work" && rm -rf "$work"; }
+}
+trap cleanup EXIT
 started=$SECONDS
 declare -A skipped
 
