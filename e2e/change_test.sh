@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Changes to one input change only the image layers they should, and //e2e:reproducibility
-# explains them. Runs on the host (it builds a modified copy of the workspace in the build
-# environment, with its own Bazel output base) and prints `N passed, N failed` last.
+# ./e2e/change_test.sh: a change to one input changes only the layers it should, and is explained.
+#
+# Runs on the host: it builds a modified copy of the workspace in the build environment, with its
+# own Bazel output base, checks which layers changed and that //e2e:reproducibility explains
+# the change, and prints `N passed, N failed` last.
 #
 #   1. one byte of the task_builder service's source: only the application layer changes, and
 #      //e2e:reproducibility fails naming that file and "content";
@@ -12,6 +14,8 @@
 #      that ship the library change, not their package layers, and no other image.
 set -uo pipefail
 workspace=$(cd "$(dirname "$0")/.." && pwd)
+. "$workspace/scripts/format.sh"
+no_arguments "$@"
 copy=$(mktemp -d /tmp/reproimage-change.XXXXXX)
 passed=0 failed=0
 out=$(mktemp)

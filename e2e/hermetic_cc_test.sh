@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The C/C++ toolchain uses nothing of the machine: the native targets built with the machine's
-# compilers, binutils and headers hidden from every action (and PATH leading nowhere) are
-# byte-identical to a plain build in another checkout path. Runs inside the build environment
-# (it enters it itself), in fresh copies of the workspace with fresh output bases; prints
-# `N passed, N failed` last. Part of ./scripts/test.sh.
+# ./e2e/hermetic_cc_test.sh: the C/C++ toolchain uses nothing of the machine.
+#
+# The native targets built with the machine's compilers, binutils and headers hidden from every
+# action (and PATH leading nowhere) are byte-identical to a plain build in another checkout path.
+# Runs inside the build environment (it enters it itself), in fresh copies of the workspace with
+# fresh output bases; prints `N passed, N failed` last. Part of ./scripts/test.sh.
 #
 #   A  <work>/a/src                                plain
 #   B  <work>/b/a much deeper/build path/src       --sandbox_block_path on /usr/include,
@@ -14,10 +15,11 @@
 # holds a path of either build, and the probe action saw the hidden paths in A but not in B.
 set -uo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
-if [[ ! -f /etc/reproimage-buildenv ]]; then
-  exec "$project/scripts/buildenv/run.sh" ./e2e/hermetic_cc_test.sh "$@"
-fi
 . "$project/scripts/format.sh"
+no_arguments "$@"
+if [[ ! -f /etc/reproimage-buildenv ]]; then
+  exec "$project/scripts/buildenv/run.sh" ./e2e/hermetic_cc_test.sh
+fi
 
 work=/var/tmp/reproimage-hermetic-cc
 rm -rf "$work"

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Runs `bazel test //...` (inside the build environment), then the checks that ask Bazel itself
-# and so cannot run under `bazel test`, and prints the counted test cases of all of them as the
-# last line: `N passed, N failed, N skipped`. Extra arguments go to `bazel test`.
+# ./scripts/bazel_tests.sh [-- BAZEL_TEST_ARG...]: runs `bazel test //...` and the checks that ask Bazel.
+#
+# Runs inside the build environment (./scripts/buildenv/run.sh ./scripts/bazel_tests.sh): `bazel
+# test //...` (arguments after -- go to it), then the checks that ask Bazel itself and so cannot
+# run under `bazel test`, and prints the counted test cases of all of them as the last line:
+# `N passed, N failed, N skipped`.
 #
 # The checks: every service image is in the release manifest (shuffler/services/services_test.sh);
 # every action runs the pinned toolchains (e2e/toolchains/toolchains_test.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-[[ -f /etc/reproimage-buildenv ]] || { echo "bazel_tests.sh: run it through ./scripts/buildenv/run.sh" >&2; exit 2; }
+. scripts/format.sh
+bazel_arguments "$@"
+[[ ${1-} == -- ]] && shift
+[[ -f /etc/reproimage-buildenv ]] || usage_error "run it inside the build environment: ./scripts/buildenv/run.sh ./scripts/bazel_tests.sh"
 log=$(mktemp)
 targets=$(mktemp)
 failed=$(mktemp)

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# ./scripts/build_images.sh [ARG...]: builds every service image and prints `<service> sha256:<digest>`.
+# ./scripts/build_images.sh [-- BAZEL_ARG...]: builds every service image, prints `<service> sha256:<digest>`.
 #
-# Creates the build environment on first use, builds //... inside it (ARGs go to `bazel build`),
-# then prints the release manifest //:image_hashes (bazel-bin/image_hashes.json), one line per
-# service, sorted. Those digests are what a verifier re-derives and a TEE attests.
+# Creates the build environment on first use, builds //... inside it (arguments after -- go to
+# `bazel build`, e.g. `-- --jobs=1`), then prints the release manifest //:image_hashes
+# (bazel-bin/image_hashes.json), one line per service, sorted. Those digests are what a
+# verifier re-derives and a TEE attests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/format.sh
+bazel_arguments "$@"
+[[ ${1-} == -- ]] && shift
 started=$SECONDS
 ./scripts/buildenv/run.sh sh -c '
   set -e

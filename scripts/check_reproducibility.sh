@@ -1,36 +1,61 @@
 #!/usr/bin/env bash
-# ./scripts/check_reproducibility.sh [--only NAME,...] [--keep]: builds every image under varied
-# conditions, each in a fresh copy of the workspace with a fresh Bazel output base, and compares
-# every image digest with a baseline build, and the bytes of every image's SBOM, provenance and
-# loadable tarball (//:release_evidence). Prints a table (conditions x images) and which
-# conditions could not be applied, and why. Exit status 1 if any digest or evidence file differs.
+# ./scripts/check_reproducibility.sh [--only NAME,...] [--keep]: builds every image under varied conditions.
 #
-# Conditions: build directory path (every build has its own), time zone, locale, umask, user id,
-# the clock (faketime, ten years ahead), file-system order (disorderfs), --jobs and CPU count,
-# a checkout where every file is executable (what a remote worker reports) and one where none is.
-# Takes one cold build per condition (a few minutes each on two cores).
+# Each condition gets a fresh copy of the workspace and a fresh Bazel output base; every image
+# digest, and the bytes of every image's SBOM, provenance and loadable tarball (//:release_evidence),
+# are compared with a baseline build. Prints a table (conditions x images) with what the build's
+# actions saw of the conditions (e2e/probe), and which conditions could not be applied, and why.
+# Exit status 1 if any digest or evidence file differs.
+#
+# Conditions (--only takes these names): path (every build has its own), timezone, locale,
+# umask, uid, clock (faketime, ten years ahead), fsorder (disorderfs), allexec and noexec (a
+# checkout where every file is executable, as a remote worker reports, and one where none is),
+# jobs (--jobs and CPU count), hostname (a UTS namespace of its own), home (HOME elsewhere),
+# aslr (address-space randomisation off, setarch -R), kernel (another kernel version string,
+# setarch --uname-2.6) and symlink (a build started from a symlinked checkout path).
+# Takes one cold build per condition (one to two minutes each on two cores).
 set -uo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
-if [[ ! -f /etc/reproimage-buildenv ]]; then
-  exec "$project/scripts/buildenv/run.sh" ./scripts/check_reproducibility.sh "$@"
-fi
-
 . "$project/scripts/format.sh"
 
+conditions=(path timezone locale umask uid clock fsorder allexec noexec jobs hostname home aslr kernel symlink)
 only="" keep=0
+args=("$@")
 while [[ $# -gt 0 ]]; do
   case $1 in
-    --only) only=$2; shift ;;
+    --only)
+      [[ $# -ge 2 && -n $2 ]] || usage_error "--only needs a comma-separated list of conditions"
+      only=$2
+      shift
+      ;;
     --keep) keep=1 ;;
-    -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "check_reproducibility.sh: unknown option '$1' (accepts --only NAME,..., --keep)" >&2; exit 2 ;;
+    -h | --help) script_help ;;
+    -*) usage_error "unknown option '$1'" ;;
+    *) usage_error "unexpected argument '$1'" ;;
   esac
   shift
 done
+for name in ${only//,/ }; do
+  [[ " ${conditions[*]} " == *" $name "* ]] ||
+    usage_error "unknown condition '$name' in --only (conditions: ${conditions[*]})"
+done
+if [[ ! -f /etc/reproimage-buildenv ]]; then
+  exec "$project/scripts/buildenv/run.sh" ./scripts/check_reproducibility.sh "${args[@]+"${args[@]}"}"
+fi
 
-work=/var/tmp/reproimage-vary
-rm -rf "$work"
+# A directory of this run's own: checkouts sharing a build environment share /var/tmp, and a fixed
+# path would let one run delete another's builds.
+work=$(mktemp -d /var/tmp/reproimage-vary.XXXXXX)
 mkdir -p "$work/results"
+cleanup() {
+  if ((keep)); then
+    echo "check_reproducibility.sh: kept the builds in $work" >&2
+    return
+  fi
+  fusermount -u "$work/fsorder/src" 2>/dev/null
+  rm -rf "$work" 2>/dev/null || { chmod -R u+w "$work" && rm -rf "$work"; }
+}
+trap cleanup EXIT
 started=$SECONDS
 declare -A skipped
 
@@ -189,16 +214,53 @@ if wanted jobs; then
   build jobs "$work/jobs/src" taskset -c 0 -- --jobs=1
 fi
 
+# The Bazel server, and so every action, inherits the namespace and the process personality its
+# client was started with.
+if wanted hostname; then
+  if unshare --uts true 2>/dev/null; then
+    copy_workspace "$work/hostname/src"
+    build hostname "$work/hostname/src" unshare --uts sh -c 'hostname reproimage-other-host && exec "$@"' hostname --
+  else
+    skipped[hostname]="cannot create a UTS namespace here (unshare --uts failed)"
+  fi
+fi
+
+if wanted home; then
+  copy_workspace "$work/home/src"
+  # A HOME that does not exist, for Bazel's client and repository rules and for every action.
+  PREFETCH=1 build home "$work/home/src" env HOME="$work/home/no/such/home" -- \
+    --action_env=HOME="$work/home/no/such/home"
+fi
+
+for personality in aslr kernel; do
+  if wanted $personality; then
+    flag=-R
+    [[ $personality == kernel ]] && flag=--uname-2.6
+    if setarch "$(uname -m)" $flag true 2>/dev/null; then
+      copy_workspace "$work/$personality/src"
+      build $personality "$work/$personality/src" setarch "$(uname -m)" $flag --
+    else
+      skipped[$personality]="setarch $flag is not available here"
+    fi
+  fi
+done
+
+if wanted symlink; then
+  copy_workspace "$work/symlink/real/src"
+  ln -s real/src "$work/symlink/link"
+  build symlink "$work/symlink/link" env --
+fi
+
 # The table: one row per condition, one column per image.
-python3 - "$work/results" "$only" "$(for k in "${!skipped[@]}"; do printf '%s\t%s\n' "$k" "${skipped[$k]}"; done)" <<'PY'
+python3 - "$work/results" "$only" "$(for k in "${!skipped[@]}"; do printf '%s\t%s\n' "$k" "${skipped[$k]}"; done)" \
+  "${conditions[@]}" <<'PY'
 import json, os, sys
 results_dir, only, skipped_text = sys.argv[1:4]
 skipped = dict(line.split("\t", 1) for line in skipped_text.splitlines() if "\t" in line)
 results = {n[:-5]: json.load(open(os.path.join(results_dir, n))) for n in os.listdir(results_dir) if n.endswith(".json")}
 baseline = results.pop("baseline")
 images = sorted(baseline)
-order = [c for c in ["path", "timezone", "locale", "umask", "uid", "clock", "fsorder", "allexec", "noexec", "jobs"]
-         if not only or c in only.split(",")]
+order = [c for c in sys.argv[4:] if not only or c in only.split(",")]
 width = max([len(c) for c in order] + [9])
 print()
 def seen(condition):

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# ./scripts/test.sh [ARG...]: runs every test of the project.
+# ./scripts/test.sh [-- BAZEL_TEST_ARG...]: runs every test of the project.
 #
-# Creates the build environment on first use, runs `bazel test //...` inside it (ARGs go to
-# `bazel test`), then the checks that must run outside it: the environment's own
+# Creates the build environment on first use, runs `bazel test //...` inside it (arguments after
+# -- go to `bazel test`), then the checks that must run outside it: the environment's own
 # (scripts/buildenv/tests), the change-isolation test that builds a modified copy of the
 # workspace (e2e/change_test.sh), the C/C++ toolchain's hermeticity check (e2e/hermetic_cc_test.sh)
 # and the build under varied conditions
@@ -11,6 +11,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/format.sh
+bazel_arguments "$@"
+[[ ${1-} == -- ]] && shift
 started=$SECONDS
 status=0
 passed=0 failed=0 skipped=0
@@ -36,7 +38,7 @@ if ! ./scripts/buildenv/run.sh true; then
 fi
 
 echo "== bazel test //... (inside the build environment)"
-./scripts/buildenv/run.sh ./scripts/bazel_tests.sh "$@" 2>&1 | tee "$log"
+./scripts/buildenv/run.sh ./scripts/bazel_tests.sh -- "$@" 2>&1 | tee "$log"
 ((PIPESTATUS[0] == 0)) || status=1
 add_counts "$log"
 

@@ -1,6 +1,11 @@
 """The `deb` module extension: Debian package locks -> one Bazel repository per package."""
 
 load(":deb_repositories.bzl", "deb_package", "deb_tree")
+load(":locks.bzl", "lock_display", "lock_problem")
+
+def package_entry(package):
+    """How messages name a lock's package: `libc6 2.36-9+deb12u10 (amd64)`."""
+    return "%s %s (%s)" % (package["name"], package["version"], package["architecture"])
 
 # Loaded by the hubs: a package's target carries its lock entry to the SBOM and provenance rules.
 _LOCKED_FILE = str(Label(":locked_file.bzl"))
@@ -15,11 +20,68 @@ def package_repository_name(package):
         package["architecture"],
     )
 
+# Where a lock that is not JSON goes wrong: Starlark's decoder says only an offset, and not of
+# which file. The machine's python3 (which deb.tree needs anyway) tells the line and column.
+_JSON_POSITION = """
+import json, sys
+try:
+    json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
+except ValueError as e:
+    print(f"line {e.lineno} column {e.colno}: not valid JSON ({e.msg})" if hasattr(e, "lineno") else f"not UTF-8 ({e})")
+"""
+
+_SHA256_DIGITS = "0123456789abcdef"
+
+def relock_command(label):
+    """How the lock `label` is remade: its `<name>.lock` target (toolchains/debian/BUILD.bazel)."""
+    name = label.name[:-len(".lock.json")] if label.name.endswith(".lock.json") else label.name
+    return "bazel run %s" % lock_display(label.same_package_label(name + ".lock"))
+
+def _syntax_problem(module_ctx, path):
+    python = module_ctx.which("python3")
+    if python:
+        result = module_ctx.execute([python, "-B", "-S", "-c", _JSON_POSITION, str(path)])
+        if result.stdout.strip():
+            return result.stdout.strip()
+    return "not valid JSON"
+
+def check_package(entry, where):
+    """The problem with one `packages` entry of a lock, or None."""
+    if type(entry) != "dict":
+        return "%s is not an object" % where
+    for field in ("name", "version", "architecture"):
+        if type(entry.get(field)) != "string" or not entry[field]:
+            return "%s has no '%s' (a non-empty string)" % (where, field)
+    sha256 = entry.get("sha256")
+    if type(sha256) != "string" or len(sha256) != 64 or [c for c in sha256.elems() if c not in _SHA256_DIGITS]:
+        return "%s: 'sha256' must be 64 lower-case hex digits" % where
+    urls = entry.get("urls")
+    if type(urls) != "list" or not urls or [u for u in urls if type(u) != "string" or not u]:
+        return "%s: 'urls' must be a non-empty list of URLs" % where
+    return None
+
 def _read_lock(module_ctx, label):
-    lock = json.decode(module_ctx.read(module_ctx.path(label)))
-    if lock.get("lock_version") != 1:
-        fail("%s: unsupported lock_version %s (expected 1); re-lock it" % (label, lock.get("lock_version")))
-    return lock["packages"]
+    """The packages of a lock, each checked; any problem fails naming the lock and the entry."""
+    lock = lock_display(label)
+    fix = "fix the file, or re-lock it with `%s`" % relock_command(label)
+    path = module_ctx.path(label)
+    data = json.decode(module_ctx.read(path), default = None)
+    if data == None:
+        fail(lock_problem(lock, "", _syntax_problem(module_ctx, path), fix))
+    if type(data) != "dict" or data.get("lock_version") != 1:
+        version = data.get("lock_version") if type(data) == "dict" else None
+        fail(lock_problem(lock, "", "unsupported lock_version %s (expected 1)" % version, fix))
+    packages = data.get("packages")
+    if type(packages) != "list":
+        fail(lock_problem(lock, "", "'packages' must be a list", fix))
+    for index, entry in enumerate(packages):
+        where = "packages[%d]" % index
+        if type(entry) == "dict" and type(entry.get("name")) == "string":
+            where += " (%s)" % entry["name"]
+        problem = check_package(entry, where)
+        if problem:
+            fail(lock_problem(lock, "", problem, fix))
+    return packages
 
 def _display(label):
     # `//pkg:x.lock.json` for a lock of the main module (`@@//pkg:...` in Bazel 7).
@@ -82,21 +144,23 @@ _deb_hub = repository_rule(
 )
 
 def _deb_impl(module_ctx):
-    created = {}
+    created = {}  # repository name -> (sha256, lock display)
     for mod in module_ctx.modules:
         for tag in mod.tags.lock:
             packages = {}
             depends = {}
+            lock = lock_display(tag.lock)
             for package in _read_lock(module_ctx, tag.lock):
                 repo = package_repository_name(package)
+                entry = package_entry(package)
                 if package["name"] in packages:
-                    fail("%s: %s is locked twice (several architectures?); one lock per architecture" % (tag.lock, package["name"]))
-                if repo in created and created[repo] != package["sha256"]:
-                    fail("%s: %s %s (%s) has another sha256 than the same package in another lock" % (
-                        tag.lock,
-                        package["name"],
-                        package["version"],
-                        package["architecture"],
+                    fail(lock_problem(lock, entry, "%s is locked twice (several architectures?)" % package["name"], "one lock per architecture"))
+                if repo in created and created[repo][0] != package["sha256"]:
+                    fail(lock_problem(
+                        lock,
+                        entry,
+                        "sha256 %s, but %s locks the same package with %s" % (package["sha256"], created[repo][1], created[repo][0]),
+                        "re-lock both; one of them is stale",
                     ))
                 if repo not in created:
                     deb_package(
@@ -106,8 +170,10 @@ def _deb_impl(module_ctx):
                         architecture = package["architecture"],
                         sha256 = package["sha256"],
                         urls = package["urls"],
+                        lock = lock,
+                        relock = relock_command(tag.lock),
                     )
-                    created[repo] = package["sha256"]
+                    created[repo] = (package["sha256"], lock)
                 packages[package["name"]] = repo
                 depends[package["name"]] = package.get("depends", [])
             _deb_hub(name = tag.name, lock = str(tag.lock), packages = packages, depends = depends)
@@ -118,7 +184,10 @@ def _deb_impl(module_ctx):
                 packages = ["%s=%s" % (p["name"], p["sha256"]) for p in packages],
                 urls = {p["name"]: p["urls"] for p in packages},
                 exclude = tag.exclude,
-                lock = tag.lock,
+                lock_file = tag.lock,
+                entries = {p["name"]: package_entry(p) for p in packages},
+                lock = lock_display(tag.lock),
+                relock = relock_command(tag.lock),
             )
 
 deb = module_extension(

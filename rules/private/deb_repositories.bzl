@@ -1,14 +1,26 @@
 """Repository rules that fetch Debian packages named in a lock, by sha256 only.
 
 Bazel verifies each download against the lock's sha256 before it enters the content-addressed
-repository cache, so a mismatching mirror fails the fetch and poisons nothing.
+repository cache, so a mismatching mirror fails the fetch and poisons nothing; the failure names
+the package, the lock, both hashes and the fix (locks.bzl).
 """
 
+load(":locks.bzl", "download_checked")
+
+_LOCK_ATTRS = {
+    "lock": attr.string(doc = "The lock the packages come from, for messages."),
+    "relock": attr.string(doc = "The command that remakes the lock, for messages."),
+}
+
 def _deb_package_impl(rctx):
-    rctx.download(
-        url = rctx.attr.urls,
-        sha256 = rctx.attr.sha256,
-        output = "package.deb",
+    download_checked(
+        rctx,
+        rctx.attr.urls,
+        rctx.attr.sha256,
+        "package.deb",
+        rctx.attr.lock,
+        "%s %s (%s)" % (rctx.attr.package, rctx.attr.version, rctx.attr.architecture),
+        rctx.attr.relock,
     )
     rctx.file("BUILD.bazel", """\
 # {name} {version} ({architecture}), fetched by sha256 from the lock.
@@ -24,13 +36,13 @@ filegroup(
 deb_package = repository_rule(
     implementation = _deb_package_impl,
     doc = "One `.deb` file, downloaded by sha256 from the first URL that serves it.",
-    attrs = {
+    attrs = dict({
         "package": attr.string(mandatory = True),
         "version": attr.string(mandatory = True),
         "architecture": attr.string(mandatory = True),
         "sha256": attr.string(mandatory = True),
         "urls": attr.string_list(mandatory = True),
-    },
+    }, **_LOCK_ATTRS),
 )
 
 # The unpacker runs with the machine's python3 before any pip package exists: standard library
@@ -48,12 +60,17 @@ def _deb_tree_impl(rctx):
     for index, package in enumerate(rctx.attr.packages):
         name, sha256 = package.split("=", 1)
         staging = "_deb_%d" % index
-        rctx.download_and_extract(
-            url = rctx.attr.urls[name],
-            sha256 = sha256,
-            type = "deb",
-            output = staging,
+        download_checked(
+            rctx,
+            rctx.attr.urls[name],
+            sha256,
+            staging + ".deb",
+            rctx.attr.lock,
+            rctx.attr.entries.get(name, name),
+            rctx.attr.relock,
         )
+        rctx.extract(staging + ".deb", output = staging)
+        rctx.delete(staging + ".deb")
         data = None
         for candidate in ["data.tar.xz", "data.tar.zst", "data.tar.gz", "data.tar.bz2", "data.tar"]:
             if rctx.path("%s/%s" % (staging, candidate)).exists:
@@ -66,14 +83,8 @@ def _deb_tree_impl(rctx):
             if rctx.path("%s/%s" % (staging, candidate)).exists:
                 data_args += ["--control", "%s=%s/%s" % (name, staging, candidate)]
                 break
-    if rctx.attr.lock:
-        label = str(rctx.attr.lock)
-        data_args += [
-            "--lock",
-            str(rctx.path(rctx.attr.lock)),
-            "--lock_label",
-            label[2:] if label.startswith("@@//") else label,
-        ]
+    if rctx.attr.lock_file:
+        data_args += ["--lock", str(rctx.path(rctx.attr.lock_file)), "--lock_label", rctx.attr.lock]
     result = rctx.execute(
         [python, "-B", "-S", "-c", _UNPACK, str(tool_root)] + data_args + ["--output", "."],
         environment = {"PYTHONPATH": "", "LC_ALL": "C.UTF-8"},
@@ -107,11 +118,12 @@ filegroup(
 deb_tree = repository_rule(
     implementation = _deb_tree_impl,
     doc = "Several packages' data members unpacked into one directory tree (interpreters, compilers), with a mode record (tools/debian/deb_tree.py).",
-    attrs = {
+    attrs = dict({
         "packages": attr.string_list(mandatory = True, doc = "NAME=SHA256 entries."),
         "urls": attr.string_list_dict(mandatory = True, doc = "NAME -> URLs."),
         "exclude": attr.string_list(doc = "Glob patterns of files left out of the tree's targets."),
-        "lock": attr.label(allow_single_file = True, doc = "The lock the packages come from, recorded in deb_tree.packages.json."),
+        "lock_file": attr.label(allow_single_file = True, doc = "The lock the packages come from, recorded in deb_tree.packages.json."),
+        "entries": attr.string_dict(doc = "NAME -> how messages name the package (`name version (arch)`)."),
         "_unpacker_srcs": attr.label_list(
             default = [
                 "//tools/common:errors.py",
@@ -123,5 +135,5 @@ deb_tree = repository_rule(
             ],
             doc = "The unpacker's sources: the tree is made again when they change.",
         ),
-    },
+    }, **_LOCK_ATTRS),
 )

@@ -60,3 +60,13 @@ LayerContentsInfo = provider(
         "inputs": "depset of File: every file the manifest names.",
     },
 )
+
+ImagePublishInfo = provider(
+    doc = "What an image_publish target pushes, for image_publish_set.",
+    fields = {
+        "layout": "File (directory): the OCI image layout.",
+        "repository": "string: the default `HOST[:PORT]/PATH` (may be empty).",
+        "tags": "list of string: the default tags.",
+        "mount_from": "list of string: repositories shared blobs may be mounted from.",
+    },
+)

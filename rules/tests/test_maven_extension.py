@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 
 import pytest
 
 from tools.maven.maven_lock import lock_manifest
 from tools.maven.tests.mavenfixtures import FixtureRepository, dep, jar_bytes, write_manifest
+from tools.testing.bazel_workspace import BazelWorkspace, bazel_or_none, java_truststore
 from tools.testing.pki import make_pki, server_ssl_context
 from tools.testing.static_server import serve
 
@@ -61,33 +61,10 @@ java_library(
 
 @pytest.fixture(scope="module")
 def bazel():
-    path = shutil.which("bazel")
+    path = bazel_or_none()
     if path is None:
         pytest.skip("bazel is not on PATH: run this test in the build environment (./scripts/buildenv/run.sh)")
     return path
-
-
-class Workspace:
-    """A Bazel workspace and its own server, which trusts only the test CA (Maven Central is https)."""
-
-    def __init__(self, root: str, bazel: str, output_root: str, truststore: str):
-        self.root, self._bazel, self._output_root = root, bazel, output_root
-        self._startup = [f"--output_user_root={output_root}", "--max_idle_secs=60",
-                         f"--host_jvm_args=-Djavax.net.ssl.trustStore={truststore}",
-                         "--host_jvm_args=-Djavax.net.ssl.trustStorePassword=changeit",
-                         "--host_jvm_args=-Djavax.net.ssl.trustStoreType=PKCS12"]
-
-    def run(self, *args: str, repository_cache: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [self._bazel, *self._startup, args[0],
-             f"--repository_cache={repository_cache}",
-             *(["--spawn_strategy=local"] if args[0] == "build" else []), *args[1:]],
-            cwd=self.root, capture_output=True, text=True, timeout=600,
-            env={k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "BUILD_", "RUNFILES", "JAVA_RUNFILES"))},
-        )
-
-    def shutdown(self) -> None:
-        subprocess.run([self._bazel, *self._startup, "shutdown"], cwd=self.root, capture_output=True, timeout=120)
 
 
 def test_hub_builds_published_bytes_and_a_mismatch_fails_clearly(bazel, tmp_path):
@@ -106,15 +83,13 @@ def test_hub_builds_published_bytes_and_a_mismatch_fails_clearly(bazel, tmp_path
     (workspace / ".bazelrc").write_text("common --enable_bzlmod\ncommon --noenable_workspace\n")
 
     pki = make_pki(str(tmp_path / "pki"))
-    truststore = str(tmp_path / "truststore.p12")
-    subprocess.run(["keytool", "-importcert", "-noprompt", "-alias", "test-ca", "-file", pki.ca_cert, "-keystore",
-                    truststore, "-storetype", "PKCS12", "-storepass", "changeit"], check=True, capture_output=True)
+    truststore = java_truststore(pki.ca_cert, str(tmp_path / "truststore.p12"))
     with serve(repository.root, tls=server_ssl_context(pki)) as url:
         manifest = write_manifest(str(workspace / "fixture.toml"), repositories=[url], dependencies=[
             "t:app:1", {"coordinates": "t:natives:1", "classifier": "linux-x86_64"},
             {"coordinates": "t:junitish:1", "scope": "test"}])
         lock = lock_manifest(manifest, str(workspace / "fixture.lock.json"), ca_file=pki.ca_cert)
-        ws = Workspace(str(workspace), bazel, str(tmp_path / "bazel"), truststore)
+        ws = BazelWorkspace(str(workspace), str(tmp_path / "bazel"), bazel=bazel, truststore=truststore)
         try:
             cache = str(tmp_path / "repository-cache")
             built = ws.run("build", "//:closure", "@fixture//:t_app", "@fixture//:t_junitish", repository_cache=cache)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# create.sh [--accept-drift] [--force]: creates the pinned build environment (once; cached).
+# ./scripts/buildenv/create.sh [--accept-drift] [--force] [--verify]: creates the build environment.
 #
-# Creates a Debian testing root file system holding Bazel 7.7.1 and Debian's packaged Bazel
-# modules, installs the versions recorded in environment.lock, and checks what was installed
-# against that lock. Prints the root's path on stdout.
+# Once, then cached: creates a Debian testing root file system holding Bazel 7.7.1 and Debian's
+# packaged Bazel modules, installs the versions recorded in environment.lock, and checks what was
+# installed against that lock. Prints the root's path on stdout.
 #
 #   --accept-drift  accept any difference from the lock and rewrite environment.lock
 #                   (also REPROIMAGE_ACCEPT_DRIFT=1)
@@ -24,8 +24,9 @@ while [[ $# -gt 0 ]]; do
     --accept-drift) accept_drift=1 ;;
     --force) force=1 ;;
     --verify) verify=1 ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option '$1' (create.sh accepts --accept-drift, --force, --verify)" ;;
+    -h | --help) script_help ;;
+    -*) usage_error "unknown option '$1'" ;;
+    *) usage_error "unexpected argument '$1'" ;;
   esac
   shift
 done
@@ -108,8 +109,8 @@ if compgen -G "/usr/local/share/ca-certificates/*" >/dev/null; then
   cp -r /usr/local/share/ca-certificates/. "$staging/usr/local/share/ca-certificates/"
 fi
 install_config "$staging"
-for f in packages.txt environment.conf install_packages.sh; do
-  install -m 0755 "$BUILDENV_DIR/$f" "$staging/usr/share/reproimage/$f"
+for f in packages.txt environment.conf install_packages.sh ../format.sh; do
+  install -m 0755 "$BUILDENV_DIR/$f" "$staging/usr/share/reproimage/${f#../}"
 done
 install -m 0644 "$LOCK_FILE" "$staging/usr/share/reproimage/environment.lock.expected"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# enter.sh ROOT WORKSPACE CMD...: runs CMD inside the build environment's root file system.
+# ./scripts/buildenv/enter.sh ROOT WORKSPACE CMD...: runs CMD inside the build environment's root file system.
 #
 # A private mount namespace, the root bind-mounted onto itself and pivot_root'ed into: unlike a
 # plain chroot this keeps user namespaces available, so Bazel's linux-sandbox works inside. The
@@ -9,7 +9,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[[ $# -ge 3 ]] || die "usage: enter.sh ROOT WORKSPACE CMD..."
+case ${1-} in -h | --help) script_help ;; -*) usage_error "unknown option '$1'" ;; esac
+[[ $# -ge 3 ]] || usage_error "expected a root, a workspace and a command"
 root=$1 workspace=$2
 shift 2
 require_root

@@ -1,5 +1,5 @@
 #!/bin/sh
-# install_packages.sh: installs the environment's packages and checks them against the lock.
+# install_packages.sh SUITE MIRROR PINNED ACCEPT_DRIFT: installs the environment's packages, checks the lock.
 # Runs INSIDE the environment's root as root: from create.sh (namespaced root) and from the
 # Dockerfile (container build), so both environments are made by the same steps.
 #
@@ -10,6 +10,12 @@
 #
 # Reads /usr/share/reproimage/{packages.txt,environment.lock.expected,environment.conf,check_lock.py}.
 set -eu
+# Run from /usr/share/reproimage, where create.sh and the Dockerfile copy it with format.sh, or
+# from the checkout.
+here=$(dirname "$0")
+if [ -f "$here/format.sh" ]; then . "$here/format.sh"; else . "$here/../format.sh"; fi
+case ${1-} in -h | --help) script_help ;; -*) usage_error "unknown option '$1'" ;; esac
+[ $# -eq 4 ] || usage_error "expected 4 arguments, got $#"
 suite=$1 mirror=$2 pinned=$3 accept_drift=$4
 dir=/usr/share/reproimage
 . "$dir/environment.conf"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh [--accept-drift] [--] CMD [ARG...]: runs CMD inside the pinned build environment.
+# ./scripts/buildenv/run.sh [--accept-drift] [--] CMD [ARG...]: runs CMD inside the pinned build environment.
 #
 # Creates the environment on first use (see create.sh), then runs CMD in the root file system
 # with the workspace mounted at /workspace, in the directory matching the caller's. Inside the
@@ -15,13 +15,13 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --accept-drift) create_args+=(--accept-drift) ;;
     --) shift; break ;;
-    -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) die "unknown option '$1' (run.sh accepts --accept-drift; put -- before a command that starts with -)" ;;
+    -h | --help) script_help ;;
+    -*) usage_error "unknown option '$1' (put -- before a command that starts with -)" ;;
     *) break ;;
   esac
   shift
 done
-[[ $# -gt 0 ]] || die "usage: run.sh [--accept-drift] [--] CMD [ARG...]"
+[[ $# -gt 0 ]] || usage_error "no command given"
 
 if [[ -f $INSIDE_MARKER ]]; then
   exec "$@"

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# docker_run.sh "CMD": runs CMD in the build environment's container (scripts/docker/Dockerfile,
-# the same pinned environment as scripts/buildenv/ makes without Docker). The workspace is mounted at /workspace (the same fixed path as
-# scripts/buildenv/run.sh uses) and Bazel's caches live in named volumes.
+# ./scripts/docker/docker_run.sh "CMD": runs CMD in the build environment's container.
+#
+# The container is built from scripts/docker/Dockerfile, the same pinned environment as
+# scripts/buildenv/ makes without Docker. The workspace is mounted at /workspace (the same fixed
+# path as scripts/buildenv/run.sh uses) and Bazel's caches live in named volumes.
 #
 #   ./scripts/docker/docker_run.sh "bazel build //..."
 #   ./scripts/docker/docker_run.sh "./scripts/build_images.sh"
 set -euo pipefail
-[[ $# -eq 1 ]] || { echo "usage: docker_run.sh \"CMD\"" >&2; exit 2; }
 project=$(cd "$(dirname "$0")/../.." && pwd)
+. "$project/scripts/format.sh"
+case ${1-} in -h | --help) script_help ;; -*) usage_error "unknown option '$1'" ;; esac
+[[ $# -eq 1 ]] || usage_error "expected one command (quote it), got $# arguments"
 image=${REPROIMAGE_DOCKER_IMAGE:-reproimage-buildenv}
 command -v docker >/dev/null || { echo "docker_run.sh: docker is not installed (use ./scripts/buildenv/run.sh)" >&2; exit 1; }
 docker build -q -f "$project/scripts/docker/Dockerfile" -t "$image" "$project" >/dev/null

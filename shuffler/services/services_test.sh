@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Every image target under shuffler/services/ is listed in SERVICES (shuffler/services/services.bzl),
-# so the release manifest //:image_hashes covers it. It asks `bazel query`, so it runs inside the
-# build environment but outside `bazel test` (./scripts/bazel_tests.sh runs it after the tests).
-# Prints one PASS/FAIL line per image target and `N passed, N failed` last.
+# ./shuffler/services/services_test.sh: every service image is in SERVICES (shuffler/services/services.bzl).
+#
+# Every image target under shuffler/services/ must be listed, so the release manifest
+# //:image_hashes covers it. It asks `bazel query`, so it runs inside the build environment but
+# outside `bazel test` (./scripts/bazel_tests.sh runs it after the tests). Prints one PASS/FAIL
+# line per image target and `N passed, N failed` last.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/format.sh
+no_arguments "$@"
 [[ -f /etc/reproimage-buildenv ]] || exec ./scripts/buildenv/run.sh ./shuffler/services/services_test.sh "$@"
 
 query() {  # query EXPR: the labels, sorted; the query's own error, and exit 1, if it fails

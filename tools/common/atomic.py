@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -26,7 +27,8 @@ def check_replaceable(path: str | os.PathLike[str]) -> None:
 def atomic_binary_output(path: str | os.PathLike[str], mode: int = 0o644) -> Iterator[BinaryIO]:
     """Yields a file in the destination's directory; renames it over `path` on success.
 
-    On any exception the temporary file is removed and `path` is left untouched.
+    On any exception the temporary file is removed and `path` is left untouched. A file system
+    that fills up (or a quota) is a UserError naming `path`: the usual cause, and the user's to fix.
     """
     path = os.fspath(path)
     check_replaceable(path)
@@ -38,9 +40,12 @@ def atomic_binary_output(path: str | os.PathLike[str], mode: int = 0o644) -> Ite
             f.flush()
         os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise UserError(f"cannot write {path}: no space left on its file system ({os.strerror(e.errno)}); "
+                            "free some space there or write it elsewhere") from None
         raise
 
 

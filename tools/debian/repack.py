@@ -28,14 +28,13 @@ import dataclasses
 import io
 import os
 import shutil
-import tarfile
 import tempfile
 from typing import BinaryIO, Iterator, Sequence
 
 from tools.common.errors import UserError
 from tools.debian import postinst
 from tools.debian.control import parse_paragraphs
-from tools.layer import decompress
+from tools.layer import decompress, tar_reader
 from tools.layer.builder import LayerBuilder
 from tools.layer.descriptor import LayerDescriptor
 
@@ -43,7 +42,8 @@ AR_MAGIC = b"!<arch>\n"
 _AR_HEADER = 60
 _CONTROL_LIMIT = 64 << 20  # control.tar is metadata; refuse absurd sizes instead of reading them into memory
 STATUS_DIR = "var/lib/dpkg/status.d"
-_CONTROL_SUFFIXES = ("", ".gz", ".xz", ".zst")
+# What dpkg-deb accepts, and the compression each name promises.
+_CONTROL_KINDS = {"": None, ".gz": decompress.GZIP, ".xz": decompress.XZ, ".zst": decompress.ZSTD}
 _DATA_SUFFIXES = ("", ".xz", ".zst", ".gz", ".bz2")
 
 
@@ -124,28 +124,35 @@ class DebInfo:
     postinst: str | None = None  # the postinst maintainer script's text
 
 
-def _read_control_tar(data: bytes, what: str) -> tuple[str, bytes | None, str | None]:
-    """`control`, `md5sums` and `postinst` of a control.tar member, whatever its compression."""
+def _read_control_tar(data: bytes, suffix: str, what: str) -> tuple[str, bytes | None, str | None]:
+    """`control`, `md5sums` and `postinst` of a control.tar member, whatever its compression.
+
+    Decompressed and listed whole (it is small), so a member cut short is reported as truncated
+    rather than read as a shorter archive."""
     control = None
     md5sums = None
     postinst = None
-    try:
-        with decompress.open_tar_stream(io.BytesIO(data), what) as tar:
-            for info in tar:
-                name = info.name[2:] if info.name.startswith("./") else info.name
-                if name not in ("control", "md5sums", "postinst"):
-                    continue
-                if not info.isreg():
-                    raise UserError(f"{what}: {info.name!r} is not a regular file")
-                content = tar.extractfile(info).read()  # type: ignore[union-attr]
-                if name == "control":
-                    control = content
-                elif name == "md5sums":
-                    md5sums = content
-                else:
-                    postinst = content.decode("utf-8", errors="replace")
-    except (tarfile.TarError,) + decompress.decoding_errors() as e:
-        raise UserError(f"{what} is not a valid tar archive: {e}") from None
+    kind = decompress.detect(data[: decompress.MAGIC_LENGTH])
+    named = _CONTROL_KINDS[suffix]
+    if kind != named:
+        if named is None:
+            raise UserError(f"{what} holds {kind} data, but a member named so must be a plain tar; the package is "
+                            "corrupt")
+        raise UserError(f"{what} is not {named} data" + (f" (it is {kind})" if kind else "") + "; the package is corrupt")
+    plain = decompress.decompress_bytes(data, kind, what)
+    for member in tar_reader.list_tar(io.BytesIO(plain), 0, len(plain), what):
+        name = member.name[2:] if member.name.startswith("./") else member.name
+        if name not in ("control", "md5sums", "postinst"):
+            continue
+        if member.kind != tar_reader.FILE:
+            raise UserError(f"{what}: {member.name!r} is not a regular file")
+        content = plain[member.offset: member.offset + member.size]
+        if name == "control":
+            control = content
+        elif name == "md5sums":
+            md5sums = content
+        else:
+            postinst = content.decode("utf-8", errors="replace")
     if control is None:
         raise UserError(f"{what} has no control file")
     try:
@@ -172,11 +179,11 @@ def read_deb(path: str, data_dest: str | None) -> DebInfo:
                 continue
             if member.name.startswith("control.tar"):
                 suffix = member.name[len("control.tar"):]
-                if suffix not in _CONTROL_SUFFIXES or control_text is not None:
+                if suffix not in _CONTROL_KINDS or control_text is not None:
                     raise UserError(f"{path}: unexpected member {member.name!r}")
                 if member.size > _CONTROL_LIMIT:
                     raise UserError(f"{path}: {member.name} is implausibly large ({member.size} bytes)")
-                control_text, md5sums, postinst_text = _read_control_tar(reader.read(member.size),
+                control_text, md5sums, postinst_text = _read_control_tar(reader.read(member.size), suffix,
                                                                          f"{path}: {member.name}")
             elif member.name.startswith("data.tar"):
                 suffix = member.name[len("data.tar"):]
@@ -248,11 +255,8 @@ def repack(
                 )
             by_name[info.package] = info
         for info, data_path in sorted(infos, key=lambda x: x[0].package):
-            try:
-                builder.add_tar(data_path)
-            except UserError as e:
-                message = str(e).replace(f"tar {data_path!r}", f"{info.data_member}")
-                raise UserError(f"{info.path}: {message}") from None
+            # Named as the user knows it: the package's member, not the temporary copy.
+            builder.add_tar(data_path, name=f"{info.path}: {info.data_member}")
             builder.add_bytes(f"{STATUS_DIR}/{info.package}", status_record(info.control), mode=0o644)
             if md5sums and info.md5sums is not None:
                 builder.add_bytes(f"{STATUS_DIR}/{info.package}.md5sums", info.md5sums, mode=0o644)
@@ -263,7 +267,4 @@ def repack(
             else:
                 assert effect.data is not None
                 builder.add_bytes(effect.path, effect.data, mode=0o644)
-        try:
-            return builder.write(out, compression=compression, level=level, threads=threads)
-        except UserError as e:
-            raise UserError(f"{', '.join(sorted(i.path for i, _ in infos))}: {e}") from None
+        return builder.write(out, compression=compression, level=level, threads=threads)

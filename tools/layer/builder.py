@@ -230,19 +230,22 @@ class LayerBuilder:
                 except OSError as e:
                     raise UserError(f"cannot read {child.path!r}: {e.strerror}") from None
 
-    def add_tar(self, tar_path: str | os.PathLike[str], prefix: str = "") -> None:
+    def add_tar(self, tar_path: str | os.PathLike[str], prefix: str = "", *, name: str | None = None) -> None:
         """The members of a tar (plain, gzip, xz, bzip2 or zstd, by magic bytes) under `prefix`.
 
         Mode bits are kept (& 0o7777, setuid included); owners and times are normalized.
-        Hard links are kept and regrouped by the sorted-order rule.
+        Hard links are kept and regrouped by the sorted-order rule. `name` is what messages
+        call the tar (default `tar '<path>'`), for a tar that is a temporary copy of something
+        the user knows by another name.
         """
         tar_path = os.fspath(tar_path)
-        dest_prefix = paths.normalize(prefix, f"tar {tar_path!r} prefix", allow_empty=True)
-        data, members = tar_reader.read_members(tar_path, self._spool)
+        label = name or f"tar {tar_path!r}"
+        dest_prefix = paths.normalize(prefix, f"{label} prefix", allow_empty=True)
+        data, members = tar_reader.read_members(tar_path, self._spool, label)
         if not self._spool.owns(data):
             self._open_files.append(data)
         for member in members:
-            what = f"tar {tar_path!r} member {member.name!r}"
+            what = f"{label} member {member.name!r}"
             rel = paths.normalize(member.name, what, allow_empty=True)
             if not rel:
                 if member.kind == tar_reader.DIR:

@@ -70,9 +70,49 @@ def decoding_errors(kind: Optional[str] = None) -> tuple[type[BaseException], ..
     return errors
 
 
+class _ZstdFrames(io.RawIOBase):
+    """The frames of a zstd stream, decoded one after the other. A stream that stops inside a
+    frame raises EOFError, as gzip, xz and bzip2 readers do (zstandard's own stream_reader then
+    just returns less, or nothing)."""
+
+    def __init__(self, raw: BinaryIO, zstandard) -> None:  # type: ignore[no-untyped-def]
+        self._raw = raw
+        self._zstandard = zstandard
+        self._frame = None  # the decompressobj of the current frame
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> bool:
+        while not self._pending:
+            data = self._raw.read(_CHUNK)
+            if not data:
+                if self._frame is not None and not self._frame.eof:
+                    raise EOFError("the zstd stream ended inside a frame")
+                return False
+            out = []
+            while data:
+                if self._frame is None or self._frame.eof:
+                    self._frame = self._zstandard.ZstdDecompressor().decompressobj()
+                out.append(self._frame.decompress(data))
+                data = self._frame.unused_data if self._frame.eof else b""
+            self._pending = memoryview(b"".join(out))
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+        if not self._fill():
+            return 0
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
 def open_stream(raw: BinaryIO, kind: Optional[str], what: str) -> BinaryIO:
     """A reader of the decompressed bytes of `raw` (raw itself when `kind` is None); multi-member
-    gzip and multi-frame zstd streams are read to their end."""
+    gzip and multi-frame zstd streams are read to their end, and one that stops early raises
+    EOFError."""
     if kind is None:
         return raw
     if kind == GZIP:
@@ -82,8 +122,16 @@ def open_stream(raw: BinaryIO, kind: Optional[str], what: str) -> BinaryIO:
     if kind == BZIP2:
         return bz2.BZ2File(raw)  # type: ignore[return-value]
     if kind == ZSTD:
-        return _zstandard(what).ZstdDecompressor().stream_reader(raw, read_across_frames=True)  # type: ignore[no-any-return]
+        return io.BufferedReader(_ZstdFrames(raw, _zstandard(what)), _CHUNK)  # type: ignore[return-value]
     raise ValueError(f"unknown compression {kind!r}")
+
+
+def failure(what: str, kind: Optional[str], error: BaseException) -> UserError:
+    """The one-line error for compressed bytes of `what` that could not be decoded: a stream that
+    ends early says it is truncated."""
+    if isinstance(error, EOFError):
+        return UserError(f"{what} is truncated: its {kind} data ends before the end of the stream")
+    return UserError(f"{what} is not valid {kind} data: {error}")
 
 
 def open_detected(raw: BinaryIO, what: str) -> tuple[BinaryIO, Optional[str]]:
@@ -100,7 +148,7 @@ def decompress_bytes(data: bytes, kind: Optional[str], what: str) -> bytes:
         with open_stream(io.BytesIO(data), kind, what) as stream:
             return stream.read()
     except decoding_errors(kind) as e:
-        raise UserError(f"{what} is not valid {kind} data: {e}") from None
+        raise failure(what, kind, e) from None
 
 
 @contextlib.contextmanager

@@ -6,6 +6,11 @@ file (the "spool"); members are later read from it by offset, so the layer can
 be sorted and written without holding any file's bytes in memory. A plain tar is
 read in place. `tarfile` is fine for *reading*: only our writer must not depend
 on a Python version's header bytes.
+
+Members are checked in archive order, each completely (its path, then its type) before the
+next, so the first bad member reported is the first one in the tar. A tar must end with its
+end-of-archive marker: one cut off at a member boundary would otherwise lose its last members
+without a word.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from tools.common.errors import UserError
-from tools.layer import decompress
+from tools.layer import decompress, paths
 
 _COPY_SIZE = 1 << 20
+_BLOCK = 512  # tarfile.BLOCKSIZE
 
 FILE = "file"
 DIR = "dir"
@@ -60,7 +66,7 @@ class Spool:
             self._file = None
 
 
-def _decompress_into(spool: Spool, raw: BinaryIO, kind: str, what: str) -> tuple[BinaryIO, int]:
+def _decompress_into(spool: Spool, raw: BinaryIO, kind: str, what: str) -> tuple[BinaryIO, int, int]:
     out = spool.file()
     start = out.seek(0, os.SEEK_END)
     reader = decompress.open_stream(raw, kind, what)
@@ -71,46 +77,49 @@ def _decompress_into(spool: Spool, raw: BinaryIO, kind: str, what: str) -> tuple
                 data = reader.read(_COPY_SIZE)
             except errors as e:  # only decoding errors: a full disk while spooling is no bad input
                 out.truncate(start)
-                raise UserError(f"{what} is not a valid {kind} file: {e}") from None
+                raise decompress.failure(what, kind, e) from None
             if not data:
                 break
             view = memoryview(data)
             while view:
                 view = view[out.write(view):]
-    if out.tell() == start:
-        raise UserError(f"{what} is not a valid {kind} file: it decompresses to nothing (truncated?)")
-    return out, start
+    end = out.tell()
+    if end == start:
+        raise UserError(f"{what} is not valid {kind} data: it decompresses to nothing")
+    return out, start, end
 
 
-def read_members(path: str, spool: Spool) -> tuple[BinaryIO, list[Member]]:
+def read_members(path: str, spool: Spool, name: str | None = None) -> tuple[BinaryIO, list[Member]]:
     """Opens the tar at `path` and lists its members; data offsets refer to the returned file.
 
-    The returned file stays open: it is either `path` itself (plain tar) or the spool.
-    Device nodes, FIFOs, sparse and unknown member types are rejected: a layer never
-    creates devices (the container runtime provides /dev), and a FIFO or socket in an
-    image is almost always a packaging accident.
+    `name` is what messages call the tar (default `tar '<path>'`), e.g. the package member it
+    was copied from. The returned file stays open: it is either `path` itself (plain tar) or the
+    spool. Device nodes, FIFOs, sparse and unknown member types are rejected: a layer never
+    creates devices (the container runtime provides /dev), and a FIFO or socket in an image is
+    almost always a packaging accident.
     """
-    what = f"tar {path!r}"
+    what = name or f"tar {path!r}"
     try:
         raw: BinaryIO = open(path, "rb", buffering=0)  # type: ignore[assignment]
     except OSError as e:
         raise UserError(f"cannot read input tar {path!r}: {e.strerror}") from None
     try:
         kind = decompress.detect(raw.read(decompress.MAGIC_LENGTH))
-        raw.seek(0)
         if kind is None:
-            data, start = raw, 0
+            data, start, end = raw, 0, raw.seek(0, os.SEEK_END)
         else:
-            data, start = _decompress_into(spool, raw, kind, what)
+            raw.seek(0)
+            data, start, end = _decompress_into(spool, raw, kind, what)
             raw.close()
-        members = _list(data, start, what)
+        members = list_tar(data, start, end, what)
     except BaseException:
         raw.close()
         raise
     return data, members
 
 
-def _list(data: BinaryIO, start: int, what: str) -> list[Member]:
+def list_tar(data: BinaryIO, start: int, end: int, what: str) -> list[Member]:
+    """The members of the plain tar in bytes [start, end) of `data`, checked in archive order."""
     data.seek(start)
     members = []
     try:
@@ -118,13 +127,39 @@ def _list(data: BinaryIO, start: int, what: str) -> list[Member]:
         with tarfile.open(fileobj=data, mode="r:", encoding="utf-8", errors="surrogateescape") as archive:
             for info in archive:
                 members.append(_member(info, what))
+            after_last = archive.offset
+    except tarfile.ReadError as e:
+        if str(e) in ("unexpected end of data", "truncated header"):
+            raise UserError(f"{what} is truncated: the tar archive ends inside a member") from None
+        raise UserError(f"{what} is not a valid tar archive: {e}") from None
     except tarfile.TarError as e:
         raise UserError(f"{what} is not a valid tar archive: {e}") from None
+    if (end - start) % _BLOCK:
+        raise UserError(f"{what} is truncated: a tar archive is made of 512-byte blocks, this one has "
+                        f"{end - start} bytes")
+    if not _zeros(data, after_last, end):
+        raise UserError(f"{what} is truncated: the tar archive ends without its end-of-archive marker")
     return members
+
+
+def _zeros(data: BinaryIO, start: int, end: int) -> bool:
+    """Whether bytes [start, end) of `data` are at least one block, all zero (the marker)."""
+    if end - start < _BLOCK:
+        return False
+    data.seek(start)
+    while start < end:
+        piece = data.read(min(_COPY_SIZE, end - start))
+        if not piece or piece.count(0) != len(piece):
+            return False
+        start += len(piece)
+    return True
 
 
 def _member(info: tarfile.TarInfo, what: str) -> Member:
     where = f"{what} member {info.name!r}"
+    paths.normalize(info.name, where, allow_empty=True)
+    if info.islnk():
+        paths.normalize(info.linkname, f"{where} (link target)")
     if info.ischr() or info.isblk():
         raise UserError(
             f"{where} is a device node; layers never create devices (the container runtime provides /dev), "

@@ -11,7 +11,7 @@ import dataclasses
 import json
 import re
 import urllib.parse
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from tools.registry.docker_config import Credentials
 from tools.registry.errors import AuthError, RegistryError
@@ -62,9 +62,11 @@ class Authenticator:
     """Holds the Authorization header for one registry and repository, refreshing it on challenge."""
 
     def __init__(self, registry: str, repository_path: str, credentials: Credentials | None, fetch: Fetch,
-                 config_hint: str) -> None:
+                 config_hint: str, pull_from: Sequence[str] = ()) -> None:
         self._registry = registry
-        self._scope = f"repository:{repository_path}:pull,push"
+        # Pull access to the repositories blobs are mounted from goes into the same token.
+        self._scopes = [f"repository:{repository_path}:pull,push"] + [
+            f"repository:{path}:pull" for path in dict.fromkeys(pull_from) if path != repository_path]
         self._credentials = credentials
         self._fetch = fetch
         self._config_hint = config_hint  # e.g. "$DOCKER_CONFIG (/tmp/x/config.json)"
@@ -136,7 +138,7 @@ class Authenticator:
                 f"the token for {self._who()} does not grant {challenge.params.get('scope') or 'push'} "
                 f"access (insufficient_scope): ask for push rights or check the repository name"
             )
-        scopes = [self._scope]
+        scopes = list(self._scopes)
         extra = challenge.params.get("scope")
         if extra:
             scopes += [s for s in extra.split(" ") if s and s not in scopes]

@@ -7,11 +7,13 @@ against the one we computed, so a registry can never silently store something el
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import email.utils
 import json
 import sys
 import time
 import urllib.parse
-from typing import Callable, Mapping, TypeVar
+from typing import Callable, Mapping, Sequence, TypeVar
 
 from tools.common.digest import sha256_digest
 from tools.registry.auth import Authenticator
@@ -36,24 +38,44 @@ _OCTET_STREAM = "application/octet-stream"
 
 @dataclasses.dataclass(frozen=True)
 class RetryPolicy:
-    """Bounded exponential backoff without jitter, so behaviour (and tests) are predictable."""
+    """Bounded exponential backoff without jitter, so behaviour (and tests) are predictable; a
+    registry's Retry-After wins over a shorter backoff. No wait exceeds `max_delay`."""
 
     attempts: int = 4
     base_delay: float = 0.5
+    max_delay: float = 60.0
     sleep: Callable[[float], None] = time.sleep
 
-    def delay(self, failed_attempt: int) -> float:
-        return self.base_delay * (2 ** (failed_attempt - 1))
+    def delay(self, failed_attempt: int, asked: float | None = None) -> float:
+        backoff = self.base_delay * (2 ** (failed_attempt - 1))
+        return min(backoff if asked is None else max(backoff, asked), self.max_delay)
 
 
 def _retryable_status(status: int) -> bool:
     return status == 429 or 500 <= status <= 599
 
 
-def _transient(response: Response, what: str) -> TransientError:
+def retry_after(value: str | None, now: datetime.datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date (RFC 9110)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _transient(response: Response) -> TransientError:
     detail = _registry_errors(response)
-    return TransientError(f"registry answered {response.status} {response.reason} while {what}"
-                          + (f" ({detail})" if detail else ""))
+    return TransientError(f"registry answered {response.status} {response.reason}" + (f" ({detail})" if detail else ""),
+                          retry_after=retry_after(response.header("Retry-After")))
 
 
 def _registry_errors(response: Response) -> str:
@@ -78,7 +100,10 @@ class RegistryClient:
         retry: RetryPolicy = RetryPolicy(),
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
+        pull_from: Sequence[str] = (),
     ) -> None:
+        """`pull_from`: other repositories (paths on the same registry) blobs may be mounted from;
+        a bearer token is asked for with pull access to them too."""
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
         self.repository = repository
@@ -89,12 +114,13 @@ class RegistryClient:
         scheme = transport.scheme_for(repository.hostname)
         self._base = f"{scheme}://{repository.api_host}"
         self._origin = origin_of(self._base)
-        self.auth = Authenticator(repository.registry, repository.path, credentials, self._fetch, config_hint)
+        self.auth = Authenticator(repository.registry, repository.path, credentials, self._fetch, config_hint,
+                                  pull_from)
 
     # -- request plumbing -------------------------------------------------------------------
 
-    def _url(self, suffix: str) -> str:
-        return f"{self._base}/v2/{self.repository.path}/{suffix}"
+    def _url(self, suffix: str, path: str | None = None) -> str:
+        return f"{self._base}/v2/{path or self.repository.path}/{suffix}"
 
     def _send(self, method: str, url: str, headers: Mapping[str, str], body: Body | None) -> Response:
         return self._transport.send(method, url, headers, body)
@@ -104,8 +130,9 @@ class RegistryClient:
         return self._with_retries(lambda: self._send(method, url, headers, body), "requesting a token")
 
     def _retrying(self, attempt: Callable[[], T], what: str) -> T:
-        """The one retry loop: `attempt` again after each TransientError, with backoff, until the
-        policy's attempts are used up; anything else passes through at once."""
+        """The one retry loop: `attempt` again after each TransientError, with backoff (or the wait
+        the registry asked for), until the policy's attempts are used up; anything else passes
+        through at once."""
         failures = 0
         while True:
             try:
@@ -113,9 +140,16 @@ class RegistryClient:
             except TransientError as error:
                 failures += 1
                 if failures >= self._retry.attempts:
-                    raise TransientError(f"{error} (gave up after {failures} attempts)") from None
-                delay = self._retry.delay(failures)
-                self._log(f"retrying {what} in {delay:g}s: {error}")
+                    # Not transient any more: a loop around this one must not spend its attempts again.
+                    raise RegistryError(f"{what}: {error} (gave up after {failures} attempts)") from None
+                delay = self._retry.delay(failures, error.retry_after)
+                asked = ""
+                if error.retry_after is not None:
+                    asked = f" (the registry asked for {error.retry_after:g}s with Retry-After"
+                    if error.retry_after > self._retry.max_delay:
+                        asked += f"; waiting at most --max_retry_delay={self._retry.max_delay:g}s"
+                    asked += ")"
+                self._log(f"retrying {what} in {delay:g}s{asked}: {error}")
                 self._retry.sleep(delay)
 
     def _with_retries(self, attempt: Callable[[], Response], what: str) -> Response:
@@ -124,7 +158,7 @@ class RegistryClient:
         def once() -> Response:
             response = attempt()
             if _retryable_status(response.status):
-                raise _transient(response, what)
+                raise _transient(response)
             return response
 
         return self._retrying(once, what)
@@ -185,9 +219,10 @@ class RegistryClient:
             raise RegistryError(f"{self.repository.registry} does not serve the registry API at /v2/ (404)")
         raise self._failure(response, "checking the registry API at /v2/")
 
-    def blob_exists(self, digest: str) -> bool:
-        url = self._url(f"blobs/{digest}")
-        what = f"checking blob {digest}"
+    def blob_exists(self, digest: str, path: str | None = None) -> bool:
+        """Whether the repository (or the repository `path` on the same registry) holds `digest`."""
+        url = self._url(f"blobs/{digest}", path)
+        what = f"checking blob {digest}" + (f" in {path}" if path else "")
         for _ in range(5):  # follow storage redirects, without credentials (see _request)
             response = self._retried_request("HEAD", url, what)
             if response.status in (301, 302, 303, 307, 308) and response.header("Location"):
@@ -200,16 +235,21 @@ class RegistryClient:
             raise self._failure(response, what)
         raise RegistryError(f"too many redirects while {what}")
 
-    def upload_blob(self, digest: str, path: str, size: int) -> None:
-        """Uploads `size` bytes of `path` as `digest`; a failed session is restarted from scratch."""
+    def upload_blob(self, digest: str, path: str, size: int, mount_from: str | None = None) -> bool:
+        """Stores `size` bytes of `path` as `digest`; a failed session is restarted from scratch.
+
+        With `mount_from` (a repository path on the same registry) the registry is first asked to
+        mount the blob from there (`POST ...?mount=<digest>&from=<path>`). Returns True when the
+        registry stored the blob without receiving its bytes.
+        """
         what = f"uploading blob {digest}"
-        self._retrying(lambda: self._upload_once(digest, path, size, what), what)
+        return self._retrying(lambda: self._upload_once(digest, path, size, what, mount_from), what)
 
     def _check(self, response: Response, expected: tuple[int, ...], what: str) -> Response:
         if response.status in expected:
             return response
         if _retryable_status(response.status):
-            raise _transient(response, what)
+            raise _transient(response)
         if (response.status == 400 and what.startswith("uploading blob")
                 and _registry_errors(response).startswith("DIGEST_INVALID")):
             raise RegistryError(f"the registry computed a different digest for the bytes of {what.split()[-1]}: "
@@ -222,10 +262,30 @@ class RegistryClient:
             raise RegistryError(f"registry answered {response.status} without a Location header while {what}")
         return resolve_location(response.url, location)
 
-    def _upload_once(self, digest: str, path: str, size: int, what: str) -> None:
-        response = self._check(self._request("POST", self._url("blobs/uploads/")), (201, 202), what)
+    def _start_upload(self, digest: str, what: str, mount_from: str | None) -> Response:
+        """POSTs an upload session, asking for a mount first: 201 (stored) or 202 (go on uploading)."""
+        if mount_from:
+            url = add_query(self._url("blobs/uploads/"), mount=digest, **{"from": mount_from})
+            try:
+                response = self._request("POST", url)
+            except AuthError as e:
+                response, why = None, str(e)
+            else:
+                if response.status in (201, 202) or _retryable_status(response.status):
+                    return self._check(response, (201, 202), what)
+                why = f"{response.status} {response.reason}"
+            # Refused (no pull access there, a registry without mounts): a plain upload still works.
+            self._log(f"cannot mount {digest} from {mount_from} ({why}); uploading it")
+        return self._check(self._request("POST", self._url("blobs/uploads/")), (201, 202), what)
+
+    def _upload_once(self, digest: str, path: str, size: int, what: str, mount_from: str | None) -> bool:
+        response = self._start_upload(digest, what, mount_from)
         if response.status == 201:
-            return  # the registry already had it (or mounted it)
+            # Mounted, or some registries find the blob themselves: verify what they say they hold.
+            reported = response.header("Docker-Content-Digest")
+            if reported and reported != digest:
+                raise RegistryError(f"registry stored blob {reported} while {what}; refusing to continue")
+            return True
         location = self._location(response, what)
         if size <= self._chunk_size:
             response = self._request("PUT", add_query(location, digest=digest),
@@ -242,7 +302,7 @@ class RegistryClient:
                     (202,), what)
                 received = response.header("Range")
                 if received and received.strip() not in (f"0-{end}", f"bytes=0-{end}"):
-                    raise TransientError(f"registry holds range {received} after sending bytes 0-{end} while {what}")
+                    raise TransientError(f"registry holds range {received} after sending bytes 0-{end}")
                 location = self._location(response, what)
                 offset += length
             response = self._request("PUT", add_query(location, digest=digest))
@@ -250,6 +310,7 @@ class RegistryClient:
         reported = response.header("Docker-Content-Digest")
         if reported and reported != digest:
             raise RegistryError(f"registry stored blob {reported} while {what}; refusing to continue")
+        return False
 
     def put_manifest(self, reference: str, data: bytes, media_type: str) -> str:
         """PUTs the manifest bytes unchanged; returns the digest, verified against the registry's."""

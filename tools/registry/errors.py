@@ -12,7 +12,14 @@ class RegistryError(Exception):
 
 
 class TransientError(RegistryError):
-    """A failure worth retrying: connection trouble, 5xx, 429."""
+    """A failure worth retrying: connection trouble, 5xx, 429.
+
+    `retry_after` is the wait in seconds the registry asked for (its Retry-After header), if any.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class AuthError(RegistryError):

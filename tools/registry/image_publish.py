@@ -1,7 +1,10 @@
-"""Publishes an OCI image layout to a registry: by digest first, then tags.
+"""Publishes OCI image layouts to a registry: by digest first, then tags.
 
-Prints exactly one line on stdout, `HOST/PATH@sha256:<hex>`; progress goes to stderr.
-On failure: one line `image_publish: error: push to HOST/PATH failed: <why and the fix>`, exit 1.
+One image (`--layout`) or a set of them (`--set`, written by the `image_publish_set` rule) in one
+run; blobs one image of the run stored are mounted into the others' repositories, not uploaded
+again. Prints exactly one line per image on stdout, `HOST/PATH@sha256:<hex>`; progress goes to
+stderr. On failure: one line `image_publish: error: push to HOST/PATH failed: <why and the fix>`,
+exit 1.
 """
 
 from __future__ import annotations
@@ -14,17 +17,27 @@ from typing import Sequence
 from absl import flags
 
 from tools.common.errors import UserError, run_cli
+from tools.common.units import human_size
 from tools.registry import docker_config
 from tools.registry.client import DEFAULT_CHUNK_SIZE, RegistryClient, RetryPolicy
 from tools.registry.errors import RegistryError
+from tools.registry.jobs import Job, Overrides, check_registry, set_jobs, single_job
 from tools.registry.layout import read_layout
-from tools.registry.publish import publish
-from tools.registry.reference import parse_repository, validate_tag
+from tools.registry.publish import BlobLocations, publish
 from tools.registry.transport import Transport, TransportOptions, env_path
 
 TOOL = "image_publish"
 
 _LAYOUT = flags.DEFINE_string("layout", None, "OCI image layout directory to publish (set by the Bazel rule).")
+_SET = flags.DEFINE_string("set", None, "Publish set file: several images, one run (set by the image_publish_set "
+                           "rule); instead of --layout.")
+_SET_BASE = flags.DEFINE_string("set_base", None, "Directory relative layout paths of --set are resolved against "
+                                "(default: the set file's directory).")
+_REGISTRY = flags.DEFINE_string("registry", None, "HOST[:PORT] replacing the registry of every repository the "
+                                "BUILD file names (the paths stay).")
+_MOUNT_FROM = flags.DEFINE_multi_string(
+    "mount_from", [], "HOST[:PORT]/PATH on the same registry that may hold some of the blobs; they are mounted "
+    "from there instead of uploaded. Repeatable; adds to the BUILD file's.")
 _DEFAULT_REPOSITORY = flags.DEFINE_string(
     "default_repository", None, "HOST[:PORT]/PATH used when --repository is not given (set by the Bazel rule).")
 _REPOSITORY = flags.DEFINE_string("repository", None, "HOST[:PORT]/PATH to push to; overrides --default_repository.")
@@ -50,6 +63,9 @@ _MAX_ATTEMPTS = flags.DEFINE_integer("max_attempts", 4, "Attempts per request on
                                      lower_bound=1)
 _RETRY_DELAY = flags.DEFINE_float("retry_base_delay", 0.5, "First backoff delay in seconds; doubles on each retry.",
                                   lower_bound=0.0)
+_MAX_RETRY_DELAY = flags.DEFINE_float(
+    "max_retry_delay", 60.0, "Longest wait before a retry, in seconds, also when the registry's Retry-After asks "
+    "for more.", lower_bound=0.0)
 
 _SIZE = re.compile(r"([0-9]+)\s*([KMG]?)(i?B)?", re.IGNORECASE)
 
@@ -68,48 +84,66 @@ def _log(message: str) -> None:
     print(f"{TOOL}: {message}", file=sys.stderr, flush=True)
 
 
-def _main(argv: Sequence[str]) -> int:
+def _jobs() -> list[Job]:
+    overrides = Overrides(check_registry(_REGISTRY.value), _TAG.value, _MOUNT_FROM.value)
+    if _SET.value:
+        if _LAYOUT.value or _REPOSITORY.value is not None or _DEFAULT_REPOSITORY.value:
+            raise UserError("--set names the images and their repositories: drop --layout and --repository "
+                            "(--registry moves them all to another registry)")
+        base = env_path(_SET_BASE.value) if _SET_BASE.value else os.path.dirname(os.path.abspath(_SET.value))
+        return set_jobs(env_path(_SET.value) or _SET.value, base, overrides)
     if not _LAYOUT.value:
         raise UserError("--layout is required: the OCI image layout directory to publish")
-    repository_text = _REPOSITORY.value or _DEFAULT_REPOSITORY.value
-    if not repository_text:
-        raise UserError("no repository: pass --repository=HOST[:PORT]/PATH")
-    repository = parse_repository(repository_text, "--repository" if _REPOSITORY.value else "--default_repository")
-    tags = list(dict.fromkeys(validate_tag(t) for t in (_TAG.value or _DEFAULT_TAG.value)))
-    chunk_size = parse_size(_CHUNK_SIZE.value)
-    plan = read_layout(_LAYOUT.value)
+    return [single_job(_LAYOUT.value, _REPOSITORY.value, _DEFAULT_REPOSITORY.value, _DEFAULT_TAG.value, overrides)]
 
+
+def _main(argv: Sequence[str]) -> int:
+    jobs = _jobs()
+    chunk_size = parse_size(_CHUNK_SIZE.value)
+    plans = [read_layout(job.layout) for job in jobs]  # every layout checked before anything is pushed
     location = docker_config.locate_config(env_path(_DOCKER_CONFIG.value), os.environ)
-    transport: Transport | None = None
     try:
-        credentials = docker_config.lookup(repository, location)
         transport = Transport(TransportOptions(
             ca_file=env_path(_CA_FILE.value),
             plain_http=_PLAIN_HTTP.value,
             allow_insecure_http=_ALLOW_INSECURE_HTTP.value,
             timeout=_TIMEOUT.value,
         ))
-        client = RegistryClient(
-            repository,
-            transport,
-            credentials,
-            config_hint=f"{location.path} ({location.how})",
-            retry=RetryPolicy(attempts=_MAX_ATTEMPTS.value, base_delay=_RETRY_DELAY.value),
-            chunk_size=chunk_size,
-            log=_log,
-        )
-        who = f" as {credentials.username!r}" if credentials and credentials.username else ""
-        _log(f"pushing {len(plan.blobs)} blobs and {len(plan.manifests)} manifest(s) to {repository}{who}")
-        result = publish(plan, client, tags, _log)
-    except (RegistryError, UserError) as e:
-        raise UserError(f"push to {repository} failed: {e}") from None
-    except OSError as e:
-        # Local file trouble (a blob vanished or is unreadable); the filename says which.
-        raise UserError(f"push to {repository} failed: {e.filename or ''}: {e.strerror or e}") from None
+    except RegistryError as e:
+        raise UserError(f"push to {jobs[0].repository} failed: {e}") from None
+    locations = BlobLocations()
+    uploaded = mounted = 0
+    try:
+        for job, plan in zip(jobs, plans):
+            repository = job.repository
+            try:
+                credentials = docker_config.lookup(repository, location)
+                client = RegistryClient(
+                    repository,
+                    transport,
+                    credentials,
+                    config_hint=f"{location.path} ({location.how})",
+                    retry=RetryPolicy(attempts=_MAX_ATTEMPTS.value, base_delay=_RETRY_DELAY.value,
+                                      max_delay=_MAX_RETRY_DELAY.value),
+                    chunk_size=chunk_size,
+                    log=_log,
+                    pull_from=locations.repositories(repository.registry) + list(job.mount_from),
+                )
+                who = f" as {credentials.username!r}" if credentials and credentials.username else ""
+                _log(f"pushing {len(plan.blobs)} blobs and {len(plan.manifests)} manifest(s) to {repository}{who}")
+                result = publish(plan, client, job.tags, _log, locations, job.mount_from)
+            except (RegistryError, UserError) as e:
+                raise UserError(f"push to {repository} failed: {e}") from None
+            except OSError as e:
+                # Local file trouble (a blob vanished or is unreadable); the filename says which.
+                raise UserError(f"push to {repository} failed: {e.filename or ''}: {e.strerror or e}") from None
+            uploaded += result.uploaded_bytes
+            mounted += result.mounted_bytes
+            print(result.reference, flush=True)
     finally:
-        if transport is not None:
-            transport.close()
-    print(result.reference, flush=True)
+        transport.close()
+    _log(f"{len(jobs)} image(s) published: {human_size(uploaded)} of blobs uploaded, {human_size(mounted)} "
+         f"mounted; {human_size(transport.body_bytes_sent)} of request bodies sent, retries included")
     return 0
 
 

@@ -83,7 +83,7 @@ def parse_repository(text: str, flag: str = "--repository") -> Repository:
     host, sep, path = text.partition("/")
     if not sep or not path:
         raise UserError(f"{flag}={original!r}: expected HOST[:PORT]/PATH, e.g. registry.example.com/team/app")
-    if not ("." in host or ":" in host or host.startswith("[") or host.lower() == "localhost"):
+    if not _looks_like_registry(host):
         raise UserError(
             f"{flag}={original!r}: {host!r} is not a registry host; write the registry explicitly, "
             f"e.g. docker.io/{text} or registry.example.com/{text}"
@@ -105,6 +105,20 @@ def parse_repository(text: str, flag: str = "--repository") -> Repository:
         if "/" not in path:
             path = "library/" + path
     return Repository(registry=registry, path=path)
+
+
+def _looks_like_registry(host: str) -> bool:
+    """Docker's rule: a first component with a dot or a port, or localhost, names a registry."""
+    return "." in host or ":" in host or host.startswith("[") or host.lower() == "localhost"
+
+
+def parse_registry(text: str, flag: str) -> str:
+    """A registry `HOST[:PORT]` on its own (no path), lower-cased."""
+    host = text.strip()
+    if not host or "/" in host or not _HOST.fullmatch(host) or not _looks_like_registry(host):
+        raise UserError(f"{flag}={text!r}: expected a registry HOST[:PORT] without a path, e.g. "
+                        "registry.example.com or 127.0.0.1:5000")
+    return host.lower()
 
 
 def validate_tag(tag: str) -> str:

@@ -3,6 +3,12 @@
 One keep-alive connection per origin. Request bodies are streamed from disk in fixed-size pieces,
 so memory does not grow with blob size. Responses are small (errors, tokens, manifests) and read
 whole, up to a bound.
+
+A request is sent once: a connection that fails is reported (TransientError) and the client's one
+retry loop decides what to do again. Resending here would be wrong for a blob upload: the
+registry may already hold part of the body, and the session is then broken
+(BLOB_UPLOAD_INVALID). A kept-alive connection the server has closed meanwhile is recognised
+before it is used and replaced, so an idle timeout costs no retry.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import os
+import select
 import socket
 import ssl
 import urllib.parse
@@ -117,11 +124,35 @@ def display_host(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+class _BodyInterrupted(Exception):
+    """The connection failed while the request body was being sent, and no answer came."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _reusable(conn: http.client.HTTPConnection) -> bool:
+    """False when the server closed the kept-alive connection (or sent what nobody asked for):
+    an idle socket that is readable has reached its end."""
+    sock = conn.sock
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return False
+    return not readable
+
+
 class Transport:
     def __init__(self, options: TransportOptions) -> None:
         self.options = options
         self._ssl = build_ssl_context(options.ca_file)
         self._connections: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
+        self.body_bytes_sent = 0  # request body bytes handed to the network, every attempt counted
 
     def scheme_for(self, hostname: str) -> str:
         """The scheme to reach the registry at `hostname`, enforcing the plain-HTTP policy."""
@@ -149,17 +180,19 @@ class Transport:
             conn.close()
         self._connections.clear()
 
-    def _connection(self, origin: tuple[str, str, int]) -> tuple[http.client.HTTPConnection, bool]:
+    def _connection(self, origin: tuple[str, str, int]) -> http.client.HTTPConnection:
         conn = self._connections.get(origin)
         if conn is not None:
-            return conn, True
+            if _reusable(conn):
+                return conn
+            self._drop(origin)
         scheme, host, port = origin
         if scheme == "https":
             conn = http.client.HTTPSConnection(host, port, timeout=self.options.timeout, context=self._ssl)
         else:
             conn = http.client.HTTPConnection(host, port, timeout=self.options.timeout)
         self._connections[origin] = conn
-        return conn, False
+        return conn
 
     def _drop(self, origin: tuple[str, str, int]) -> None:
         conn = self._connections.pop(origin, None)
@@ -176,46 +209,42 @@ class Transport:
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
-        for fresh in (False, True):
-            conn, reused = self._connection(origin)
-            try:
-                return self._exchange(conn, method, target, url, headers, body)
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError) as e:
-                self._drop(origin)
-                if reused and not fresh:
-                    continue  # the server closed an idle keep-alive connection; resend on a new one
-                raise TransientError(f"connection to {display_host(host, port)} lost ({_short(e)})") from None
-            except ssl.SSLCertVerificationError as e:
-                self._drop(origin)
-                raise RegistryError(
-                    f"TLS certificate verification failed for {display_host(host, port)} "
-                    f"({e.verify_message or _short(e)}): if the registry uses a private CA, "
-                    "pass --ca_file=<CA bundle in PEM>"
-                ) from None
-            except ssl.SSLError as e:
-                self._drop(origin)
-                hint = ""
-                if "WRONG_VERSION_NUMBER" in str(e) or "record layer failure" in str(e):
-                    hint = ": the server may be speaking plain HTTP (for a loopback registry pass --plain_http)"
-                raise RegistryError(f"TLS handshake with {display_host(host, port)} failed ({_short(e)}){hint}") from None
-            except ConnectionRefusedError:
-                self._drop(origin)
-                raise TransientError(
-                    f"cannot connect to {display_host(host, port)}: connection refused (is the registry running "
-                    "and is the port right?)"
-                ) from None
-            except socket.gaierror as e:
-                self._drop(origin)
-                raise RegistryError(f"cannot resolve host {host!r} ({_short(e)})") from None
-            except (TimeoutError, socket.timeout):
-                self._drop(origin)
-                raise TransientError(
-                    f"timed out after {self.options.timeout:g}s talking to {display_host(host, port)}"
-                ) from None
-            except (OSError, http.client.HTTPException) as e:
-                self._drop(origin)
-                raise TransientError(f"connection to {display_host(host, port)} failed ({_short(e)})") from None
-        raise AssertionError("unreachable")
+        conn = self._connection(origin)
+        where = display_host(host, port)
+        try:
+            return self._exchange(conn, method, target, url, headers, body)
+        except _BodyInterrupted as e:
+            self._drop(origin)
+            raise TransientError(f"connection to {where} lost while sending the request body ({_short(e.cause)})") from None
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError) as e:
+            self._drop(origin)
+            raise TransientError(f"connection to {where} lost before an answer ({_short(e)})") from None
+        except ssl.SSLCertVerificationError as e:
+            self._drop(origin)
+            raise RegistryError(
+                f"TLS certificate verification failed for {where} ({e.verify_message or _short(e)}): if the "
+                "registry uses a private CA, pass --ca_file=<CA bundle in PEM>"
+            ) from None
+        except ssl.SSLError as e:
+            self._drop(origin)
+            hint = ""
+            if "WRONG_VERSION_NUMBER" in str(e) or "record layer failure" in str(e):
+                hint = ": the server may be speaking plain HTTP (for a loopback registry pass --plain_http)"
+            raise RegistryError(f"TLS handshake with {where} failed ({_short(e)}){hint}") from None
+        except ConnectionRefusedError:
+            self._drop(origin)
+            raise TransientError(
+                f"cannot connect to {where}: connection refused (is the registry running and is the port right?)"
+            ) from None
+        except socket.gaierror as e:
+            self._drop(origin)
+            raise RegistryError(f"cannot resolve host {host!r} ({_short(e)})") from None
+        except (TimeoutError, socket.timeout):
+            self._drop(origin)
+            raise TransientError(f"timed out after {self.options.timeout:g}s talking to {where}") from None
+        except (OSError, http.client.HTTPException) as e:
+            self._drop(origin)
+            raise TransientError(f"connection to {where} failed ({_short(e)})") from None
 
     def _exchange(
         self,
@@ -240,12 +269,15 @@ class Transport:
             try:
                 for piece in body.chunks():
                     conn.send(piece)
-            except (BrokenPipeError, ConnectionResetError):
+                    self.body_bytes_sent += len(piece)
+            except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, ssl.SSLError) as sending:
                 # The server may have answered early (e.g. 401 or 413) and closed its side;
-                # its answer is more useful than the broken pipe. If there is none, getresponse
-                # raises and the caller reports the connection failure.
-                response = conn.getresponse()
-                data = self._read(response)
+                # its answer is more useful than the broken pipe.
+                try:
+                    response = conn.getresponse()
+                    data = self._read(response)
+                except (OSError, http.client.HTTPException):
+                    raise _BodyInterrupted(sending) from None
                 conn.close()
                 return Response(response.status, response.reason, response.headers, data, url)
         response = conn.getresponse()

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Checks of the build environment that can only run outside it (on the host, as root): reuse of
-# an existing root, Bazel's version, linux-sandbox, the lock check against a real root, and the
-# one-line errors of bad invocations. Prints `N passed, N failed` last.
+# ./scripts/buildenv/tests/buildenv_test.sh: checks of the build environment that only run outside it.
+#
+# On the host, as root: reuse of an existing root, Bazel's version, linux-sandbox, the lock check
+# against a real root, and the one-line errors of bad invocations. Prints `N passed, N failed`
+# last.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
+. scripts/format.sh
+no_arguments "$@"
 buildenv=scripts/buildenv
 passed=0 failed=0
 tmp=$(mktemp -d)
@@ -106,7 +110,7 @@ check "a listed package the lock does not record fails clearly" unrecorded_packa
 check "unknown flag: one line" one_line_error "unknown option '--frobnicate'" "$buildenv/run.sh" --frobnicate true
 check "missing root privileges: one line" one_line_error "needs root privileges" setpriv --reuid=65534 --regid=65534 --clear-groups "$buildenv/run.sh" true
 check "no space: one line" one_line_error "not enough space" no_space_is_one_line
-check "run.sh without a command: one line" one_line_error "usage: run.sh" "$buildenv/run.sh"
+check "run.sh without a command: one line" one_line_error "no command given; usage: ./scripts/buildenv/run.sh" "$buildenv/run.sh"
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import lzma
 import os
 import random
 import stat
@@ -13,6 +14,7 @@ import sys
 import tarfile
 
 import pytest
+import zstandard
 
 from tools.common.errors import UserError
 from tools.debian.repack import read_deb, repack, status_record
@@ -230,13 +232,67 @@ def test_hostile_symlink_is_kept_verbatim(tmp_path):
         ([("debian-binary", b"2.0\n")], "not a complete Debian package"),
         ([("control.tar.gz", b"")], "first member must be debian-binary"),
         ([("debian-binary", b"2.0\n"), ("evil", b"x")], "unexpected ar member 'evil'"),
-        ([("debian-binary", b"2.0\n"), ("control.tar.gz", b"not gzip")], "control.tar.gz is not a valid tar"),
+        ([("debian-binary", b"2.0\n"), ("control.tar.gz", b"not gzip")], "control.tar.gz is not gzip data; the pa"),
+        ([("debian-binary", b"2.0\n"), ("control.tar", gzip.compress(b"x"))], "control.tar holds gzip data, but"),
     ],
 )
 def test_malformed_packages(tmp_path, members, expected):
     deb = _ar(str(tmp_path / "bad.deb"), members)
     with pytest.raises(UserError, match=expected):
         repack([deb], io.BytesIO())
+
+
+def _run_repack(deb: str, tmp_path) -> str:
+    """deb_repack's one error line for `deb`; nothing may be left beside the package."""
+    before = sorted(os.listdir(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.debian.deb_repack", "--deb", deb, "--output", str(tmp_path / "layer.tar.gz")],
+        cwd=REPO_ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("deb_repack: error: "), proc.stderr
+    assert sorted(os.listdir(tmp_path)) == before  # no layer, no temporary file
+    return proc.stderr[len("deb_repack: error: "):].rstrip("\n")
+
+
+def test_the_first_bad_member_in_tar_order_is_reported(tmp_path):
+    """A bad path before a device node: the path is what the user hears about first."""
+    deb = _hostile_deb(tmp_path, "order", [_file("./usr/../../evil"), _device("./dev/null")])
+    assert _run_repack(deb, tmp_path) == (f"{deb}: data.tar member './usr/../../evil': path './usr/../../evil' "
+                                          "contains a '..' component")
+    deb = _hostile_deb(tmp_path, "order2", [_device("./dev/null"), _file("/etc/evil")])
+    assert _run_repack(deb, tmp_path).startswith(f"{deb}: data.tar member './dev/null' is a device node")
+
+
+def test_a_file_under_a_symlinked_directory_names_the_data_member(tmp_path):
+    deb = _hostile_deb(tmp_path, "symdir", [_symlink("./usr/lib", "lib64"), _file("./usr/lib/libx.so")])
+    message = _run_repack(deb, tmp_path)
+    assert message == (f"'usr/lib' is a symlink to 'lib64' from {deb}: data.tar member './usr/lib', but "
+                       f"'usr/lib/libx.so' (from {deb}: data.tar member './usr/lib/libx.so') needs it to be a "
+                       "directory")
+    assert "deb-repack-" not in message and ".data" not in message  # never the temporary copy
+
+
+def _control_tar(compression: str) -> bytes:
+    tar = _tar([_file("./control", b"Package: t\nVersion: 1\nArchitecture: all\n"),
+                _file("./md5sums", bytes(range(256)) * 40)])
+    return {"": lambda b: b, ".gz": gzip.compress, ".xz": lzma.compress,
+            ".zst": lambda b: zstandard.ZstdCompressor().compress(b)}[compression](tar)
+
+
+# Where a plain control.tar (control: header + 1 block, md5sums: header + 20 blocks) is cut: inside a
+# block, inside md5sums' data on a block boundary, and right after md5sums, before the end marker.
+_PLAIN_CUTS = {"mid-block": 700, "in-data": 512 * 5, "no-end-marker": 512 * 23}
+
+
+@pytest.mark.parametrize("suffix, cut", [("", c) for c in _PLAIN_CUTS] + [
+    (suffix, keep) for suffix in (".gz", ".xz", ".zst") for keep in (0.1, 0.5, 0.97)])
+def test_a_truncated_control_tar_is_one_line_saying_so(tmp_path, suffix, cut):
+    whole = _control_tar(suffix)
+    cut = _PLAIN_CUTS[cut] if suffix == "" else int(len(whole) * cut)
+    deb = _ar(str(tmp_path / "t.deb"), [("debian-binary", b"2.0\n"), ("control.tar" + suffix, whole[:cut]),
+                                        ("data.tar", _tar([_file("./usr/share/ok.txt")]))])
+    message = _run_repack(deb, tmp_path)
+    assert message.startswith(f"{deb}: control.tar{suffix} is truncated: "), message
 
 
 def test_not_an_ar_archive(tmp_path):

@@ -7,12 +7,14 @@ import io
 import json
 import lzma
 import os
+import subprocess
+import sys
 import tarfile
 
 import pytest
 
 from tools.common import canonical_json
-from tools.layer.tests.helpers import gunzip, read_tar, run_cli
+from tools.layer.tests.helpers import REPO_ROOT, gunzip, read_tar, run_cli
 
 
 def _tar_xz(path, members) -> str:
@@ -255,3 +257,36 @@ def test_unreadable_input_as_unprivileged_user(tmp_path_factory):
         import shutil
 
         shutil.rmtree(directory)
+
+
+# Runs a command with DIR as a fresh 256 KiB tmpfs (in a mount namespace of its own), then lists
+# what is left in DIR: the tmpfs is gone once the namespace ends.
+_ON_SMALL_TMPFS = 'dir=$1; shift; mount -t tmpfs -o size=256k tmpfs "$dir" || exit 99; "$@"; s=$?; ' \
+                  'echo "left in $dir: $(ls -A "$dir")"; exit $s'
+
+
+@pytest.mark.parametrize("compression", ["gzip", "none"])
+def test_a_full_file_system_is_one_line_and_leaves_no_output(workspace, compression):
+    """The layer (1 MiB of incompressible data) does not fit: one line naming the output, nothing left."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a tmpfs")
+    (workspace / "big.bin").write_bytes(hashlib.shake_256(b"big").digest(1 << 20))
+    spec = {"entries": SPEC["entries"] + [{"path": "big.bin", "type": "file", "src": "big.bin"}]}
+    (workspace / "spec.json").write_text(json.dumps(spec))
+    small = workspace / "small"
+    small.mkdir()
+    args = ["--spec=spec.json", f"--output={small}/layer.blob", f"--descriptor={small}/layer.json",
+            f"--listing={small}/layer.txt", f"--compression={compression}"]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([REPO_ROOT] + [p for p in sys.path if p]))
+    result = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", _ON_SMALL_TMPFS, "sh",
+                             str(small), sys.executable, "-m", "tools.layer.layer_writer", *args],
+                            cwd=str(workspace), env=env, capture_output=True, text=True)
+    if result.returncode == 99:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0] == (f"layer_writer: error: cannot write {small}/layer.blob: no space left on its file "
+                        "system (No space left on device); free some space there or write it elsewhere")
+    assert result.stdout == f"left in {small}: \n"  # no layer, no listing, no temporary file

@@ -61,9 +61,17 @@ def test_concatenated_members_and_frames_are_read_to_the_end():
 def test_corrupt_data_is_one_user_error(kind):
     blob = bytearray(COMPRESSORS[kind](b"some index text " * 100))
     if kind == decompress.ZSTD:
-        blob[4] |= 0x08  # a reserved bit of the frame header (a truncated zstd frame reads as empty)
+        blob[4] |= 0x08  # a reserved bit of the frame header
     else:
-        blob[len(blob) // 2] ^= 0xFF
-        del blob[-4:]
+        blob[len(blob) // 2] ^= 0xFF  # whole but wrong: not "truncated"
     with pytest.raises(UserError, match=f"^Packages is not valid {kind} data: "):
         decompress.decompress_bytes(bytes(blob), kind, "Packages")
+
+
+@pytest.mark.parametrize("kind", [decompress.GZIP, decompress.XZ, decompress.BZIP2, decompress.ZSTD])
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.99])
+def test_truncated_data_says_it_is_truncated(kind, keep):
+    data = bytes(range(256)) * 2000 + b"some index text " * 10000
+    blob = COMPRESSORS[kind](data)
+    with pytest.raises(UserError, match=f"^Packages is truncated: its {kind} data ends before the end of the stream$"):
+        decompress.decompress_bytes(blob[: int(len(blob) * keep)], kind, "Packages")

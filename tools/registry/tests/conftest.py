@@ -82,9 +82,17 @@ def auth_entry(user: str, password: str) -> dict:
 
 @pytest.fixture
 def docker_config(tmp_path, registry):
-    """A DOCKER_CONFIG directory with the right credentials for the registry (and the proxy host)."""
+    """A DOCKER_CONFIG directory with the right credentials for the registry."""
     return write_docker_config(str(tmp_path / "docker"), {"auths": {
         registry.host: auth_entry(servers.USER, servers.PASSWORD),
+    }})
+
+
+@pytest.fixture
+def proxy_config(tmp_path, proxy):
+    """A DOCKER_CONFIG directory with the right credentials for the fault proxy's host."""
+    return write_docker_config(str(tmp_path / "proxy-docker"), {"auths": {
+        proxy.host: auth_entry(servers.USER, servers.PASSWORD),
     }})
 
 
@@ -110,6 +118,12 @@ class Cli:
             [sys.executable, "-m", "tools.registry.image_publish", *args],
             cwd=REPO_ROOT, env=self.env(docker_config, path_prefix), capture_output=True, text=True,
             timeout=timeout)
+
+    def start(self, *args: str, docker_config: str | None = None) -> subprocess.Popen:
+        """The same, running: for a test that kills it halfway."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "tools.registry.image_publish", *args],
+            cwd=REPO_ROOT, env=self.env(docker_config), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 @pytest.fixture

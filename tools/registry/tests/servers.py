@@ -8,10 +8,12 @@ import dataclasses
 import hashlib
 import http.client
 import http.server
+import io
 import json
 import os
 import socket
 import ssl
+import struct
 import subprocess
 import threading
 import time
@@ -61,9 +63,13 @@ class Registry:
         with open(self.config_path, "w") as f:
             json.dump(config, f, indent=1)
         self.log_path = os.path.join(directory, "registry.log")
-        self._log = open(self.log_path, "wb")
+        self.start()
+
+    def start(self) -> None:
+        """Starts the process (again, after `stop`: same port, same storage, one log)."""
+        self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(["docker-registry", "serve", self.config_path],
-                                         stdout=self._log, stderr=subprocess.STDOUT)
+                                        stdout=self._log, stderr=subprocess.STDOUT)
         self._wait_ready()
 
     @property
@@ -126,33 +132,78 @@ def htpasswd_auth(directory: str) -> dict:
 
 @dataclasses.dataclass
 class Fault:
-    """Answer the first `times` requests matching `method` and `path_contains` with `status`
-    (or drop the connection when status is 0) instead of forwarding them."""
+    """What the proxy does instead of (or besides) forwarding the first `times` requests matching
+    `method` and `path_contains`.
+
+    By default it reads the whole body and answers `status` with `headers` and `body`; status 0
+    closes the connection without an answer. `reset_after` resets the connection (TCP RST) once
+    that many bytes of the request body have arrived. `action` runs when the fault fires (after
+    `reset_after` bytes, if set): a test restarts the registry or kills the client there.
+    `forward` sends the request on to the registry: with `reset_after`, the headers and the first
+    bytes of the body (what a connection dropped halfway delivers), otherwise all of it after
+    `action`; `close` then ends the connection after the answer, so the client's next request
+    comes on a fresh one.
+    """
 
     method: str
     path_contains: str
-    status: int
+    status: int = 0
     times: int = 1
+    skip: int = 0  # matching requests to let through untouched before the fault applies
     body: bytes = b""
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    reset_after: int | None = None
+    action: Callable[[], None] | None = None
+    forward: bool = False
+    close: bool = False
+
+
+@dataclasses.dataclass
+class Seen:
+    """One request as the proxy saw it: `body_bytes` is what arrived of its body, `status` what
+    the client got (0: no answer, the connection was dropped or reset)."""
+
+    method: str
+    path: str
+    connection: int  # one number per TCP connection, in the order they were opened
+    request_on_connection: int  # 1 for the first request on its connection
+    started: float  # time.monotonic()
+    body_bytes: int = 0
+    status: int = 0
+    fault: bool = False
+
+
+class _Reset(Exception):
+    """The proxy reset the client's connection on purpose."""
 
 
 class FaultProxy:
-    """Plain-HTTP reverse proxy on 127.0.0.1 in front of a TLS registry, recording every request."""
+    """Plain-HTTP reverse proxy on 127.0.0.1 in front of a (TLS) registry that records every
+    request and injects faults: answers, dropped and reset connections, actions mid-request."""
 
     def __init__(self, upstream: Registry) -> None:
         self.upstream = upstream
         self.faults: list[Fault] = []
-        self.requests: list[tuple[str, str]] = []
+        self.seen: list[Seen] = []
         self.lock = threading.Lock()
+        self._connections = 0
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self) -> None:
+                super().setup()
+                with proxy.lock:
+                    proxy._connections += 1
+                    self.connection_number = proxy._connections
+                self.requests_handled = 0
+
             def log_message(self, *args) -> None:  # keep pytest output clean
                 pass
 
             def _handle(self) -> None:
+                self.requests_handled += 1
                 proxy._handle(self)
 
             do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
@@ -163,68 +214,133 @@ class FaultProxy:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def count(self, method: str, path_contains: str = "") -> int:
+    def matching(self, method: str, path_contains: str = "") -> list[Seen]:
         with self.lock:
-            return sum(1 for m, p in self.requests if m == method and path_contains in p)
+            return [s for s in self.seen if s.method == method and path_contains in s.path]
+
+    def count(self, method: str, path_contains: str = "") -> int:
+        return len(self.matching(method, path_contains))
 
     def reset(self) -> None:
         with self.lock:
-            self.requests.clear()
+            self.seen.clear()
             self.faults.clear()
 
-    def _take_fault(self, method: str, path: str) -> Fault | None:
+    def _take_fault(self, seen: Seen) -> Fault | None:
         with self.lock:
-            self.requests.append((method, path))
+            self.seen.append(seen)
             for fault in self.faults:
-                if fault.times > 0 and fault.method == method and fault.path_contains in path:
+                if fault.times > 0 and fault.method == seen.method and fault.path_contains in seen.path:
+                    if fault.skip:
+                        fault.skip -= 1
+                        continue
                     fault.times -= 1
+                    seen.fault = True
                     return fault
         return None
 
-    def _handle(self, h: http.server.BaseHTTPRequestHandler) -> None:
+    def _handle(self, h) -> None:
+        seen = Seen(h.command, h.path, h.connection_number, h.requests_handled, time.monotonic())
+        fault = self._take_fault(seen)
         length = int(h.headers.get("Content-Length") or 0)
-        fault = self._take_fault(h.command, h.path)
-        if fault is not None:
-            remaining = length
-            while remaining:
-                remaining -= len(h.rfile.read(min(remaining, 1 << 20)))
+        try:
+            if fault is None:
+                self._forward(h, seen, length)
+                return
+            if fault.forward:
+                if fault.action is not None and fault.reset_after is None:
+                    fault.action()
+                self._forward(h, seen, length, fault)
+                return
+            self._read_body(h, seen, length, fault.reset_after)
+            if fault.action is not None:
+                fault.action()
+            if fault.reset_after is not None:
+                raise _Reset()
             if fault.status == 0:
                 h.close_connection = True
                 h.connection.shutdown(socket.SHUT_RDWR)
                 return
-            h.send_response(fault.status)
-            h.send_header("Content-Type", "application/json")
-            h.send_header("Content-Length", str(len(fault.body)))
-            h.end_headers()
-            h.wfile.write(fault.body)
-            return
+            self._answer(h, seen, fault.status, fault.headers, fault.body)
+        except _Reset:
+            h.close_connection = True
+            # Unread bytes in the receive buffer and a zero linger time: close() sends a RST.
+            h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            h.rfile.close()
+            h.wfile.close()
+            h.wfile = io.BytesIO()  # the server flushes it after every request
+            h.connection.close()
+
+    @staticmethod
+    def _read_body(h, seen: Seen, length: int, limit: int | None, sink: Callable[[bytes], None] | None = None) -> None:
+        remaining = length if limit is None else min(length, limit)
+        while remaining:
+            piece = h.rfile.read(min(remaining, 1 << 16))
+            if not piece:
+                raise _Reset()  # the client went away
+            remaining -= len(piece)
+            seen.body_bytes += len(piece)
+            if sink is not None:
+                sink(piece)
+
+    @staticmethod
+    def _answer(h, seen: Seen, status: int, headers: dict[str, str], body: bytes, reason: str | None = None,
+                close: bool = False) -> None:
+        seen.status = status
+        h.send_response(status, reason)
+        for name, value in headers.items():
+            h.send_header(name, value)
+        if "Content-Length" not in headers:
+            h.send_header("Content-Length", str(len(body)))
+        if close:
+            h.send_header("Connection", "close")
+            h.close_connection = True
+        h.end_headers()
+        if h.command != "HEAD":
+            h.wfile.write(body)
+
+    def _forward(self, h, seen: Seen, length: int, fault: Fault | None = None) -> None:
         conn = http.client.HTTPSConnection("127.0.0.1", self.upstream.port,
                                            context=client_ssl_context(self.upstream.pki), timeout=60)
         try:
-            conn.putrequest(h.command, h.path, skip_host=True, skip_accept_encoding=True)
-            for name, value in h.headers.items():
-                if name.lower() not in ("connection", "keep-alive", "transfer-encoding"):
-                    conn.putheader(name, value)
-            conn.putheader("X-Forwarded-Proto", "http")
-            conn.endheaders()
-            remaining = length
-            while remaining:
-                piece = h.rfile.read(min(remaining, 1 << 20))
-                remaining -= len(piece)
-                conn.send(piece)
-            r = conn.getresponse()
-            data = r.read()
-            h.send_response(r.status, r.reason)
-            for name, value in r.getheaders():
-                if name.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length"):
-                    h.send_header(name, value)
-            if h.command == "HEAD":
-                h.send_header("Content-Length", r.getheader("Content-Length") or "0")
-            else:
-                h.send_header("Content-Length", str(len(data)))
-            h.end_headers()
-            if h.command != "HEAD":
-                h.wfile.write(data)
+            try:
+                conn.putrequest(h.command, h.path, skip_host=True, skip_accept_encoding=True)
+                for name, value in h.headers.items():
+                    if name.lower() not in ("connection", "keep-alive", "transfer-encoding"):
+                        conn.putheader(name, value)
+                conn.putheader("X-Forwarded-Proto", "http")
+                conn.endheaders()
+            except OSError:
+                # The registry is down (e.g. being restarted): what a reverse proxy answers.
+                self._read_body(h, seen, length, None)
+                self._answer(h, seen, 502, {"Content-Type": "text/plain"}, b"registry unreachable\n")
+                return
+            limit = fault.reset_after if fault is not None else None
+            upstream_gone = False
+
+            def send(piece: bytes) -> None:
+                nonlocal upstream_gone
+                if not upstream_gone:
+                    try:
+                        conn.send(piece)
+                    except OSError:
+                        upstream_gone = True  # it answered early (an error) and closed: relay that answer
+
+            self._read_body(h, seen, length, limit, send)
+            if fault is not None and limit is not None:
+                if fault.action is not None:
+                    fault.action()
+                raise _Reset()
+            try:
+                r = conn.getresponse()
+                data = r.read()
+            except OSError:
+                self._answer(h, seen, 502, {"Content-Type": "text/plain"}, b"registry closed the connection\n")
+                return
+            headers = {name: value for name, value in r.getheaders()
+                       if name.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length")}
+            headers["Content-Length"] = (r.getheader("Content-Length") or "0") if h.command == "HEAD" else str(len(data))
+            self._answer(h, seen, r.status, headers, data, r.reason, fault is not None and fault.close)
         finally:
             conn.close()
 

@@ -68,17 +68,15 @@ def test_publish_by_digest_then_tags_matches_what_skopeo_reads(cli, registry, pk
     assert by_digest < log.index(f"PUT /v2/{repo_name}/manifests/latest")
 
 
-def test_second_publish_uploads_no_blobs(cli, registry, pki, proxy, repo_name, tmp_path):
-    config = write_docker_config(str(tmp_path / "docker"), {"auths": {proxy.host: auth_entry(servers.USER,
-                                                                                            servers.PASSWORD)}})
+def test_second_publish_uploads_no_blobs(cli, registry, pki, proxy, proxy_config, repo_name, tmp_path):
     layout = layouts.make_layout(str(tmp_path / "layout"), {"x": b"x", "y": b"y"})
     args = ("--layout", layout["root"], "--repository", f"{proxy.host}/{repo_name}", "--tag", "t", "--plain_http")
-    first = cli.run(*args, docker_config=config)
+    first = cli.run(*args, docker_config=proxy_config)
     assert first.returncode == 0, first.stderr
     assert summary(first.stderr) == (3, 0)
     assert proxy.count("POST", "/blobs/uploads/") == 3
     proxy.reset()
-    second = cli.run(*args, docker_config=config)
+    second = cli.run(*args, docker_config=proxy_config)
     assert second.returncode == 0, second.stderr
     assert second.stdout == first.stdout
     assert summary(second.stderr) == (0, 3)
@@ -119,13 +117,11 @@ def test_missing_credentials_says_how_to_log_in(cli, registry, pki, repo_name, t
     servers.Fault("PUT", "/manifests/sha256:", 502),
     servers.Fault("POST", "/blobs/uploads/", 0),  # connection dropped without an answer
 ], ids=["blob-put-500", "head-429", "post-503-twice", "manifest-put-502", "post-dropped"])
-def test_transient_failures_are_retried(cli, registry, pki, proxy, repo_name, tmp_path, fault):
-    config = write_docker_config(str(tmp_path / "docker"), {"auths": {proxy.host: auth_entry(servers.USER,
-                                                                                            servers.PASSWORD)}})
+def test_transient_failures_are_retried(cli, registry, pki, proxy, proxy_config, repo_name, tmp_path, fault):
     layout = layouts.make_layout(str(tmp_path / "layout"))
     proxy.faults.append(fault)
     proc = cli.run("--layout", layout["root"], "--repository", f"{proxy.host}/{repo_name}", "--tag", "ok",
-                   "--plain_http", "--retry_base_delay", "0.05", docker_config=config)
+                   "--plain_http", "--retry_base_delay", "0.05", docker_config=proxy_config)
     assert proc.returncode == 0, proc.stderr
     assert fault.times == 0  # the fault did fire
     if fault.status:
@@ -133,26 +129,22 @@ def test_transient_failures_are_retried(cli, registry, pki, proxy, repo_name, tm
     assert skopeo_raw(pki, f"{registry.host}/{repo_name}:ok", creds=CREDS) == layout["manifest_bytes"]
 
 
-def test_client_errors_are_not_retried(cli, registry, proxy, repo_name, tmp_path):
-    config = write_docker_config(str(tmp_path / "docker"), {"auths": {proxy.host: auth_entry(servers.USER,
-                                                                                            servers.PASSWORD)}})
+def test_client_errors_are_not_retried(cli, registry, proxy, proxy_config, repo_name, tmp_path):
     layout = layouts.make_layout(str(tmp_path / "layout"))
     body = json.dumps({"errors": [{"code": "MANIFEST_INVALID", "message": "manifest invalid"}]}).encode()
     proxy.faults.append(servers.Fault("PUT", "/manifests/", 400, times=100, body=body))
     proc = cli.run("--layout", layout["root"], "--repository", f"{proxy.host}/{repo_name}", "--plain_http",
-                   "--retry_base_delay", "0.05", docker_config=config)
+                   "--retry_base_delay", "0.05", docker_config=proxy_config)
     assert_one_line_error(proc, "400", "MANIFEST_INVALID")
     assert proxy.count("PUT", "/manifests/") == 1
 
 
-def test_retries_are_bounded(cli, registry, proxy, repo_name, tmp_path):
-    config = write_docker_config(str(tmp_path / "docker"), {"auths": {proxy.host: auth_entry(servers.USER,
-                                                                                            servers.PASSWORD)}})
+def test_retries_are_bounded(cli, registry, proxy, proxy_config, repo_name, tmp_path):
     layout = layouts.make_layout(str(tmp_path / "layout"))
     proxy.faults.append(servers.Fault("POST", "/blobs/uploads/", 503, times=100))
     started = time.monotonic()
     proc = cli.run("--layout", layout["root"], "--repository", f"{proxy.host}/{repo_name}", "--plain_http",
-                   "--retry_base_delay", "0.1", docker_config=config)
+                   "--retry_base_delay", "0.1", docker_config=proxy_config)
     assert_one_line_error(proc, "503", "gave up after 4 attempts")
     assert proxy.count("POST", "/blobs/uploads/") == 4
     secret = auth_entry(servers.USER, servers.PASSWORD)["auth"]
@@ -160,14 +152,12 @@ def test_retries_are_bounded(cli, registry, proxy, repo_name, tmp_path):
     assert time.monotonic() - started >= 0.1 + 0.2 + 0.4  # exponential backoff between the attempts
 
 
-def test_unknown_repository(cli, registry, proxy, repo_name, tmp_path):
-    config = write_docker_config(str(tmp_path / "docker"), {"auths": {proxy.host: auth_entry(servers.USER,
-                                                                                            servers.PASSWORD)}})
+def test_unknown_repository(cli, registry, proxy, proxy_config, repo_name, tmp_path):
     layout = layouts.make_layout(str(tmp_path / "layout"))
     body = json.dumps({"errors": [{"code": "NAME_UNKNOWN", "message": "repository name not known to registry"}]})
     proxy.faults.append(servers.Fault("POST", "/blobs/uploads/", 404, times=100, body=body.encode()))
     proc = cli.run("--layout", layout["root"], "--repository", f"{proxy.host}/{repo_name}", "--plain_http",
-                   docker_config=config)
+                   docker_config=proxy_config)
     assert_one_line_error(proc, f"repository {repo_name} not found on {proxy.host}", "check --repository")
     assert proxy.count("POST", "/blobs/uploads/") == 1
 
@@ -179,14 +169,12 @@ def _fetch_blob(registry: servers.Registry, repo: str, digest: str) -> bytes:
     return body
 
 
-def test_chunked_upload(cli, registry, pki, proxy, repo_name, tmp_path):
-    config = write_docker_config(str(tmp_path / "docker"), {"auths": {proxy.host: auth_entry(servers.USER,
-                                                                                            servers.PASSWORD)}})
+def test_chunked_upload(cli, registry, pki, proxy, proxy_config, repo_name, tmp_path):
     layout = layouts.make_layout(str(tmp_path / "layout"), {"small": b"s"}, big_layer_size=300_000)
     big = layout["layer_digests"][-1]
     big_size = os.path.getsize(os.path.join(layout["root"], "blobs", "sha256", big[7:]))
     proc = cli.run("--layout", layout["root"], "--repository", f"{proxy.host}/{repo_name}", "--plain_http",
-                   "--chunk_size", "64KiB", "--tag", "chunked", docker_config=config)
+                   "--chunk_size", "64KiB", "--tag", "chunked", docker_config=proxy_config)
     assert proc.returncode == 0, proc.stderr
     assert proxy.count("PATCH", "/blobs/uploads/") == -(-big_size // 65536)  # ceil: only the big blob is chunked
     data = _fetch_blob(registry, repo_name, big)

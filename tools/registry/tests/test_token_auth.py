@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tools.registry.tests import layouts, servers
@@ -82,3 +84,33 @@ def test_anonymous_token_request_is_refused_with_login_hint(cli, token_registry,
     proc = cli.run("--layout", layout["root"], "--repository", f"{token_registry.host}/{token_repo}",
                    "--ca_file", pki.ca_cert, docker_config=config)
     assert_one_line_error(proc, "authentication required (401)", f"docker login {token_registry.host}")
+
+
+def test_mounts_ask_the_token_server_for_pull_access_to_the_source(cli, token_registry, token_server, pki, token_repo,
+                                                                  tmp_path):
+    """The second image's token covers the first one's repository, so the registry lets it mount;
+    a candidate the user may not pull from is passed over, and the blob is uploaded instead."""
+    config = write_docker_config(str(tmp_path / "docker"),
+                                 {"auths": {token_registry.host: auth_entry(servers.USER, servers.PASSWORD)}})
+    base = {"base.txt": b"shared base " + token_repo.encode()}
+    a = layouts.make_layout(str(tmp_path / "a"), base)
+    b = layouts.make_layout(str(tmp_path / "b"), {**base, "app.txt": b"app"})
+    spec = tmp_path / "set.json"
+    spec.write_text(json.dumps({"images": [
+        {"layout": a["root"], "repository": f"{token_registry.host}/{token_repo}/a"},
+        {"layout": b["root"], "repository": f"{token_registry.host}/{token_repo}/b"},
+    ]}))
+    token_server.requests.clear()
+    proc = cli.run("--set", str(spec), "--mount_from", f"{token_registry.host}/readonly/app", "--ca_file", pki.ca_cert,
+                   docker_config=config)
+    assert proc.returncode == 0, proc.stderr
+    scopes = [r["scopes"] for r in token_server.requests]
+    assert scopes[0] == [f"repository:{token_repo}/a:pull,push", "repository:readonly/app:pull"]
+    assert scopes[-1] == [f"repository:{token_repo}/b:pull,push", f"repository:{token_repo}/a:pull",
+                          "repository:readonly/app:pull"]
+    assert proc.stderr.count("not mounting from readonly/app: the token for user 'alice' does not grant") == 2
+    shared = a["layer_digests"][0]
+    assert f"mounting {shared} (" in proc.stderr and f"from {token_repo}/a" in proc.stderr
+    assert "1 mounted from other repositories" in proc.stderr
+    assert skopeo_raw(pki, f"{token_registry.host}/{token_repo}/b@{b['manifest_digest']}", creds=CREDS) == \
+        b["manifest_bytes"]

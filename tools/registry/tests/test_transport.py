@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
+import time
+
 import pytest
 
 from tools.registry.errors import RegistryError
@@ -75,3 +79,43 @@ def test_env_path(monkeypatch):
     assert env_path("/abs/ca.pem") == "/abs/ca.pem"
     monkeypatch.delenv("BUILD_WORKING_DIRECTORY")
     assert env_path("certs/ca.pem") == "certs/ca.pem"
+
+
+def test_a_kept_alive_connection_the_server_closed_is_replaced_before_use():
+    """The server ends the connection after its answer without saying so (an idle timeout): the
+    next request must go out on a new connection, not fail on the dead one."""
+    closed = threading.Event()
+    connections = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            connections.append(self.client_address)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+            self.close_connection = True  # no "Connection: close" header: the client cannot know
+
+        def finish(self):
+            super().finish()
+            closed.set()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    transport = Transport(TransportOptions(plain_http=True))
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v2/"
+        assert transport.send("GET", url, {}).body == b"ok"
+        assert closed.wait(10)
+        time.sleep(0.1)  # the FIN has reached the client's socket
+        assert transport.send("GET", url, {}).body == b"ok"
+        assert len(set(connections)) == 2
+    finally:
+        transport.close()
+        server.shutdown()
+        server.server_close()
