@@ -198,7 +198,7 @@ deb = module_extension(
             doc = "A hub repository `@<name>` with one target per package of the lock.",
             attrs = {
                 "name": attr.string(mandatory = True),
-                "lock": attr.label(mandatory = True, doc = "A lock written by the deb_lock tool."),
+                "lock": attr.label(mandatory = True, doc = "A lock written by the deb_lock tool; its package must export it (`exports_files`): the SBOM rules read it."),
             },
         ),
         "tree": tag_class(
@@ -208,7 +208,7 @@ deb = module_extension(
                   "layers use instead of the permission bits an executing machine reports.",
             attrs = {
                 "name": attr.string(mandatory = True),
-                "lock": attr.label(mandatory = True),
+                "lock": attr.label(mandatory = True, doc = "A lock written by the deb_lock tool, exported like `lock` above."),
                 "exclude": attr.string_list(
                     doc = "Glob patterns (relative to the tree) of files its targets leave out: files " +
                           "a package ships that the tree's users must not get, e.g. a module whose " +

@@ -237,7 +237,7 @@ the expected and the actual sha256, and what to do.
             doc = "A hub repository `@<name>` for the artifacts of one lock.",
             attrs = {
                 "name": attr.string(mandatory = True, doc = "Name of the hub repository."),
-                "lock": attr.label(mandatory = True, doc = "A lock written by the maven_lock tool."),
+                "lock": attr.label(mandatory = True, doc = "A lock written by the maven_lock tool; its package must export it (`exports_files`): the SBOM rules read it."),
             },
         ),
     },

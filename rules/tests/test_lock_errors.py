@@ -64,7 +64,7 @@ def workspace(tmp_path_factory, pki):
     (root / "ws").mkdir()
     ws = BazelWorkspace(str(root / "ws"), str(root / "out"), bazel=bazel,
                         truststore=java_truststore(pki.ca_cert, str(root / "truststore.p12")))
-    ws.write({"MODULE.bazel": _MODULE.format(workspace=WORKSPACE), "BUILD.bazel": "",
+    ws.write({"MODULE.bazel": _MODULE.format(workspace=WORKSPACE), "BUILD.bazel": "exports_files([\"broken.lock.json\"])\n",
               "requirements_lock.txt": _GOOD_PIP_LOCK})
     yield ws
     ws.shutdown()

@@ -14,7 +14,7 @@ import pytest
 SCRIPTS = {
     "scripts/bazel_tests.sh": "./scripts/bazel_tests.sh [-- BAZEL_TEST_ARG...]",
     "scripts/build_images.sh": "./scripts/build_images.sh [-- BAZEL_ARG...]",
-    "scripts/check_reproducibility.sh": "./scripts/check_reproducibility.sh [--only NAME,...] [--keep]",
+    "scripts/check_reproducibility.sh": "./scripts/check_reproducibility.sh [--only NAME,...] [--each] [--keep]",
     "scripts/test.sh": "./scripts/test.sh [-- BAZEL_TEST_ARG...]",
     "scripts/buildenv/create.sh": "./scripts/buildenv/create.sh [--accept-drift] [--force] [--verify]",
     "scripts/buildenv/enter.sh": "./scripts/buildenv/enter.sh ROOT WORKSPACE CMD...",
@@ -34,6 +34,7 @@ NOT_COMMANDS = {
     "scripts/format.sh": "sourced by the scripts (this shape's helpers)",
     "scripts/buildenv/lib.sh": "sourced by the build environment's scripts",
     "scripts/buildenv/bazel-wrapper.sh": "installed as `bazel` inside the environment: its options are Bazel's",
+    "scripts/workspace_status.sh": "Bazel's --workspace_status_command (--config=release): run by Bazel, with no arguments",
 }
 
 # More bad command lines, each with what its one line must say.
