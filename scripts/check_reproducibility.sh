@@ -55,6 +55,7 @@ fi
 # A directory of this run's own: checkouts sharing a build environment share /var/tmp, and a fixed
 # path would let one run delete another's builds.
 work=$(mktemp -d /var/tmp/reproimage-vary.XXXXXX)
+chmod 0755 "$work"  # mktemp's 0700 would keep the other user of the uid condition out
 mkdir -p "$work/results"
 mounts=()
 cleanup() {
@@ -85,12 +86,12 @@ for package, name in sorted(re.findall(r'"//([^:"]+):([^"]+)"', open(sys.argv[1]
 PY
 }
 
-# save NAME SRC BAZEL...: the manifest, the probe's report and the evidence digests of a build.
+# save NAME SRC: the manifest, the probe's report and the evidence digests of a build, asking
+# `${bazel[@]} info bazel-bin ${flags[@]}` where the outputs are.
 save() {
   local name=$1 src=$2
-  shift 2
   local bin
-  bin=$(cd "$src" && "$@" info bazel-bin 2>/dev/null) || return 1
+  bin=$(cd "$src" && "${bazel[@]}" info bazel-bin "${flags[@]+"${flags[@]}"}" 2>/dev/null) || return 1
   cp "$bin/image_hashes.json" "$work/results/$name.json" &&
     cp "$bin/e2e/probe/conditions.txt" "$work/results/$name.seen" &&
     (cd "$bin" && for f in $(evidence_files); do sha256sum "$f"; done) >"$work/results/$name.evidence"
@@ -100,7 +101,8 @@ targets=(//:image_hashes //:release_evidence //e2e/probe:conditions)
 
 # The baseline: this checkout, its own output base, nothing varied.
 echo "[0s] building the baseline in $project" >&2
-if ! (cd "$project" && bazel build "${targets[@]}") >"$work/baseline.log" 2>&1 || ! save baseline "$project" bazel; then
+bazel=(bazel) flags=()
+if ! (cd "$project" && bazel build "${targets[@]}") >"$work/baseline.log" 2>&1 || ! save baseline "$project"; then
   tail -5 "$work/baseline.log" >&2
   echo "the baseline build failed" >&2
   echo "0 passed, 1 failed, 0 skipped"
@@ -237,7 +239,7 @@ build() {
   (cd "$src" && "${bazel[@]}" build "${targets[@]}" "${flags[@]+"${flags[@]}"}") >"$log" 2>&1
   local status=$?
   if ((status == 0)); then
-    save "$name" "$src" "${bazel[@]}" "${flags[@]+"${flags[@]}"}" || status=1
+    save "$name" "$src" || status=1
   else
     echo "  build failed (status $status); last lines of $log:" >&2
     tail -5 "$log" | sed 's/^/    /' >&2
