@@ -2,14 +2,16 @@
 # ./e2e/hermetic_cc_test.sh: the C/C++ toolchain uses nothing of the machine.
 #
 # The native targets built with the machine's compilers, binutils and headers hidden from every
-# action (and PATH leading nowhere) are byte-identical to a plain build in another checkout path.
+# action (and a PATH holding only python3) are byte-identical to a plain build in another
+# checkout path.
 # Runs inside the build environment (it enters it itself), in fresh copies of the workspace with
 # fresh output bases; prints `N passed, N failed` last. Part of ./scripts/test.sh.
 #
 #   A  <work>/a/src                                plain
 #   B  <work>/b/a much deeper/build path/src       --sandbox_block_path on /usr/include,
 #      /usr/lib/gcc, /usr/libexec/gcc and the files behind cc, gcc, g++, cpp, clang, ld, as, ...;
-#      --action_env=PATH=/nonexistent; --incompatible_strict_action_env; tests run there too.
+#      a PATH holding only python3 (for py_binary launchers); --incompatible_strict_action_env;
+#      tests run there too.
 #
 # Then: every ELF file and archive the native targets produce is the same in A and B, none
 # holds a path of either build, and the probe action saw the hidden paths in A but not in B.
@@ -92,7 +94,13 @@ build_a() {
     timed a "$a_src" "$work/a/probe.log" build //toolchains/cc/tests:hermeticity_probe "$probe_env"
 }
 
-hidden_flags=(--incompatible_strict_action_env --action_env=PATH=/nonexistent --host_action_env=PATH=/nonexistent
+# PATH holds one program: python3, which Bazel 7's py_binary launcher (`#!/usr/bin/env python3`,
+# e.g. the jar extractor's) needs only to start the pinned interpreter it ships as an input; the
+# same thing a remote worker's platform declares. Nothing else of the machine is on it.
+launcher_path="$work/launcher-path"
+mkdir -p "$launcher_path"
+ln -s "$(command -v python3)" "$launcher_path/python3"
+hidden_flags=(--incompatible_strict_action_env --action_env=PATH="$launcher_path" --host_action_env=PATH="$launcher_path"
   --repo_env=PATH=/usr/local/bin:/usr/bin:/bin "${block[@]}")
 
 build_b() {
