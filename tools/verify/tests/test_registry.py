@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tools.common import canonical_json
+from tools.common import canonical_json, oci
 from tools.evidence import dsse
+from tools.image import image_source
+from tools.registry import reader
 from tools.registry.tests import servers
 from tools.registry.tests.conftest import Cli, auth_entry, pki, registry, require, write_docker_config  # noqa: F401
 from tools.verify.tests.test_layouts_and_provenance import VERIFY, _image, _keys, run
@@ -85,6 +87,12 @@ def test_verify_registry(tmp_path, registry, pki):  # noqa: F811 - fixtures impo
     result = run(VERIFY, "registry", f"--repository={prefix}", f"--ca_file={pki.ca_cert}", f"--docker_config={docker}",
                  f"--expected={manifest}")
     assert "signature not checked (no --public_key), subject" in result.stdout
+
+    # The explainer's registry references are pulled by the same client.
+    image_source.pull_to_layout(f"docker://{prefix}/beta:latest", str(tmp_path / "beta_pulled"),
+                                reader.Access(ca_file=pki.ca_cert, docker_config=docker))
+    assert oci.resolve_image(oci.Layout.open(str(tmp_path / "beta_pulled"), "pulled")).manifest_descriptor.digest \
+        == found["beta"]
 
 
 def test_verify_registry_bad_input_is_one_line(tmp_path, registry, pki):  # noqa: F811
