@@ -69,28 +69,9 @@ _PUBLISH = attr.label(default = "//tools/registry:image_publish", executable = T
 image_publish_rule = rule(
     implementation = _image_publish_impl,
     executable = True,
-    doc = """Publishes an image: `bazel run :<name> [-- --repository HOST/PATH --tag T ...]`.
-
-The `image_publish` macro is this rule with the image's evidence filled in; use the rule itself
-to name other `sbom`/`provenance` files.
-
-Like rules_oci's `oci_push`: the manifest is pushed by digest (blobs the registry already has are
-skipped), then each tag is applied to the same bytes. Prints `HOST/PATH@sha256:...`.
-Credentials come from `DOCKER_CONFIG`/`~/.docker/config.json` (auths and credential helpers).
-
-A blob missing from `repository` but present in one of `mount_from` (say, the repository of a
-sibling service built on the same base) is mounted from there by the registry instead of being
-uploaded again. To publish several images in one run, where every shared blob is uploaded once
-without naming anything, use `image_publish_set`.
-
-```starlark
-image_publish(
-    name = "task_builder_image_publish",
-    image = ":task_builder_image",
-    repository = "europe-docker.pkg.dev/project/fcp/task_builder",
-    remote_tags = ["latest"],
-)
-```
+    doc = """The rule behind the `image_publish` macro (see there): `bazel run :<name>` pushes the image
+by digest, then tags it, then attaches `sbom` and `provenance` as OCI 1.1 referrers. Use it
+directly to attach other files than `<image>_sbom` and `<image>_provenance`, or none.
 """,
     attrs = {
         "image": attr.label(mandatory = True, providers = [OciImageInfo], doc = "An oci_image."),
