@@ -148,6 +148,9 @@ def _evidence(job: Job, plan: PushPlan, key, scratch: str) -> list[referrers.Evi
         return []
     out = []
     if job.sbom:
+        if not os.path.isfile(job.sbom):
+            raise UserError(f"SBOM {job.sbom} does not exist: build the image's _sbom target (or pass "
+                            "--noattach_evidence)")
         out.append(referrers.sbom(job.sbom))
     if job.provenance:
         envelope = load_json(job.provenance, "provenance envelope")

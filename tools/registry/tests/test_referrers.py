@@ -164,3 +164,14 @@ def test_stale_provenance_is_refused_before_anything_is_pushed(cli, registry, pk
     assert_one_line_error(result, f"provenance {provenance} is about sha256:{'0' * 64}",
                           "rebuild the provenance with the image")
     assert f"{repo_name}/manifests" not in registry.log()
+    # Opting out pushes the image alone, and nothing refers to it.
+    result = cli.run("--layout", image["root"], "--repository", f"{registry.host}/{repo_name}", "--ca_file",
+                     pki.ca_cert, "--sbom", sbom, "--provenance", provenance, "--noattach_evidence",
+                     docker_config=docker_config)
+    assert result.returncode == 0, result.stderr
+    client = _client(registry, pki, repo_name)
+    client.ping()
+    assert referrers.list_referrers(client, image["manifest_digest"]) == []
+    missing = cli.run("--layout", image["root"], "--repository", f"{registry.host}/{repo_name}", "--ca_file",
+                      pki.ca_cert, "--sbom", str(tmp_path / "none.spdx.json"), docker_config=docker_config)
+    assert_one_line_error(missing, f"SBOM {tmp_path / 'none.spdx.json'} does not exist")
