@@ -9,7 +9,7 @@ by a third (`tools/bootjar`).
 load("//rules/private:deb_layer.bzl", _deb_layer = "deb_layer")
 load("//rules/private:image_hashes.bzl", "image_hashes_rule")
 load("//rules/private:image_layer.bzl", _image_layer = "image_layer")
-load("//rules/private:image_publish.bzl", _image_publish = "image_publish", _image_publish_set = "image_publish_set")
+load("//rules/private:image_publish.bzl", _image_publish = "image_publish", _image_publish_rule = "image_publish_rule", _image_publish_set = "image_publish_set")
 load("//rules/private:jar_files.bzl", _jar_files = "jar_files")
 load("//rules/private:java_service_image.bzl", _java_service_image = "java_service_image")
 load("//rules/private:image.bzl", _image_evidence = "image_evidence", _oci_image = "oci_image")
@@ -35,6 +35,7 @@ image_provenance = _image_provenance
 image_sbom = _image_sbom
 image_tarball = _image_tarball
 image_publish = _image_publish
+image_publish_rule = _image_publish_rule
 image_publish_set = _image_publish_set
 jar_files = _jar_files
 java_service_image = _java_service_image

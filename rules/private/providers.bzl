@@ -68,5 +68,7 @@ ImagePublishInfo = provider(
         "repository": "string: the default `HOST[:PORT]/PATH` (may be empty).",
         "tags": "list of string: the default tags.",
         "mount_from": "list of string: repositories shared blobs may be mounted from.",
+        "sbom": "File or None: the SBOM to attach as a referrer.",
+        "provenance": "File or None: the provenance envelope to attach as a referrer.",
     },
 )

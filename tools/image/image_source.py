@@ -5,9 +5,8 @@ A tarball is unpacked into a temporary directory for as long as the comparison r
 save` tarball without an OCI layout inside gets one made from its manifest.json (its manifest
 digest is then ours, not a registry's: only config and layers are the image's own bytes).
 
-Registry references (`docker://HOST/PATH:tag`, `HOST/PATH@sha256:...`) go through
-`pull_to_layout`, the one hook for the registry client (tools/registry): until it can pull, it
-says how to make a layout with skopeo instead.
+Registry references (`docker://HOST/PATH:tag`, `HOST/PATH@sha256:...`) are pulled by the
+registry client (tools/registry) into a temporary layout: `pull_to_layout`.
 """
 
 from __future__ import annotations
@@ -34,10 +33,18 @@ def is_registry_reference(text: str) -> bool:
                                              bool(_REGISTRY.match(text)) and "." in text.split("/", 1)[0])
 
 
-def pull_to_layout(reference: str, dest: str) -> None:
-    """Pulls `reference` into an OCI layout at `dest`. The registry client's hook."""
-    raise UserError(f"{reference} is a registry reference; pulling is not available here yet (tools/registry). "
-                    f"Make a layout first: skopeo copy docker://{reference.removeprefix('docker://')} oci:DIR:latest")
+def pull_to_layout(reference: str, dest: str, access: "reader.Access | None" = None) -> None:
+    """Pulls `reference` into an OCI layout at `dest` with the registry client (credentials from
+    the Docker config; `access` for a CA file or plain HTTP to a loopback registry)."""
+    from tools.registry import pull, reader  # tools/registry does not import tools/image
+    from tools.registry.errors import RegistryError
+
+    repository, tag_or_digest = reader.parse_image(reference)
+    try:
+        with reader.Reader(access or reader.Access(), log=lambda message: None) as session:
+            pull.pull_to_layout(session.client(repository), tag_or_digest, dest)
+    except RegistryError as e:
+        raise UserError(f"pulling {reference} failed: {e}") from None
 
 
 def _synthesize_layout(root: str) -> None:

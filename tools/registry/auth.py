@@ -62,10 +62,11 @@ class Authenticator:
     """Holds the Authorization header for one registry and repository, refreshing it on challenge."""
 
     def __init__(self, registry: str, repository_path: str, credentials: Credentials | None, fetch: Fetch,
-                 config_hint: str, pull_from: Sequence[str] = ()) -> None:
+                 config_hint: str, pull_from: Sequence[str] = (), push: bool = True) -> None:
         self._registry = registry
-        # Pull access to the repositories blobs are mounted from goes into the same token.
-        self._scopes = [f"repository:{repository_path}:pull,push"] + [
+        # Pull access to the repositories blobs are mounted from goes into the same token; a
+        # client that only reads asks for no more than pull.
+        self._scopes = [f"repository:{repository_path}:{'pull,push' if push else 'pull'}"] + [
             f"repository:{path}:pull" for path in dict.fromkeys(pull_from) if path != repository_path]
         self._credentials = credentials
         self._fetch = fetch

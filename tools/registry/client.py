@@ -1,7 +1,9 @@
-"""OCI distribution API v2 client for pushing: blobs (monolithic or chunked) and manifests.
+"""OCI distribution API v2 client: pushing blobs (monolithic or chunked) and manifests, pulling
+them (manifests by tag or digest, blobs streamed to a file), and the referrers of a manifest.
 
 Bytes go out exactly as given; after every upload we check the digest the registry reports
-against the one we computed, so a registry can never silently store something else.
+against the one we computed, so a registry can never silently store something else. What comes
+in is checked the same way: a manifest asked for by digest, and every blob, must hash to it.
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import email.utils
+import hashlib
 import json
+import os
 import sys
 import time
 import urllib.parse
-from typing import Callable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from tools.common.digest import sha256_digest
 from tools.registry.auth import Authenticator
@@ -32,6 +36,13 @@ from tools.registry.transport import (
 )
 
 DEFAULT_CHUNK_SIZE = 64 << 20
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+MANIFEST_ACCEPT = (
+    "application/vnd.oci.image.manifest.v1+json",
+    OCI_INDEX,
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+)
 T = TypeVar("T")
 _OCTET_STREAM = "application/octet-stream"
 
@@ -89,6 +100,31 @@ def _registry_errors(response: Response) -> str:
     return " ".join(text.split())[:300]
 
 
+@dataclasses.dataclass(frozen=True)
+class Manifest:
+    digest: str
+    media_type: str
+    data: bytes  # exactly as served
+
+
+def referrers_tag(digest: str) -> str:
+    """The referrers tag scheme's tag for a manifest digest: `sha256-<hex>` (OCI distribution 1.1)."""
+    algorithm, _, hex_digest = digest.partition(":")
+    return f"{algorithm}-{hex_digest}"
+
+
+def _index_manifests(data: bytes, what: str) -> list[dict[str, Any]]:
+    try:
+        body = json.loads(data)
+        manifests = body["manifests"] if isinstance(body, dict) else None
+    except (ValueError, KeyError):
+        manifests = None
+    if not isinstance(manifests, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("digest"), str) for m in manifests):
+        raise RegistryError(f"{what} is not an image index of descriptors")
+    return manifests
+
+
 class RegistryClient:
     def __init__(
         self,
@@ -101,9 +137,11 @@ class RegistryClient:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         log: Callable[[str], None] = lambda message: print(message, file=sys.stderr),
         pull_from: Sequence[str] = (),
+        push: bool = True,
     ) -> None:
         """`pull_from`: other repositories (paths on the same registry) blobs may be mounted from;
-        a bearer token is asked for with pull access to them too."""
+        a bearer token is asked for with pull access to them too. `push=False`: a client that only
+        reads (asks for pull access only)."""
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
         self.repository = repository
@@ -114,8 +152,9 @@ class RegistryClient:
         scheme = transport.scheme_for(repository.hostname)
         self._base = f"{scheme}://{repository.api_host}"
         self._origin = origin_of(self._base)
+        self._push = push
         self.auth = Authenticator(repository.registry, repository.path, credentials, self._fetch, config_hint,
-                                  pull_from)
+                                  pull_from, push)
 
     # -- request plumbing -------------------------------------------------------------------
 
@@ -191,7 +230,8 @@ class RegistryClient:
         code = detail.split(":", 1)[0] if detail else ""
         suffix = f" ({detail})" if detail else ""
         if response.status == 403:
-            return AuthError(f"access denied (403) while {what}{suffix}: the credentials lack push rights to "
+            rights = "push" if self._push else "pull"
+            return AuthError(f"access denied (403) while {what}{suffix}: the credentials lack {rights} rights to "
                              f"{self.repository}")
         if response.status == 404 and code == "NAME_UNKNOWN":
             return RegistryError(f"repository {self.repository.path} not found on {self.repository.registry}"
@@ -314,6 +354,11 @@ class RegistryClient:
 
     def put_manifest(self, reference: str, data: bytes, media_type: str) -> str:
         """PUTs the manifest bytes unchanged; returns the digest, verified against the registry's."""
+        return self.push_manifest(reference, data, media_type)[0]
+
+    def push_manifest(self, reference: str, data: bytes, media_type: str) -> tuple[str, Response]:
+        """`put_manifest`, with the registry's answer (its `OCI-Subject` header says whether it
+        indexed the manifest's subject for the referrers API)."""
         digest = sha256_digest(data)
         what = f"putting manifest {reference}"
         url = self._url(f"manifests/{urllib.parse.quote(reference, safe=':')}")
@@ -330,4 +375,96 @@ class RegistryClient:
                 f"registry reports digest {reported} for manifest {reference} but we sent {digest}: "
                 "the registry rewrote the manifest; refusing to publish"
             )
-        return digest
+        return digest, response
+
+    # -- pulling ----------------------------------------------------------------------------
+
+    def get_manifest(self, reference: str, accept: Sequence[str] = MANIFEST_ACCEPT) -> Manifest | None:
+        """The manifest `reference` (a tag or a digest) names, byte for byte, or None if there is
+        none. By digest, the bytes must hash to it; by tag, the registry's Docker-Content-Digest (if
+        it sends one) must be their hash."""
+        what = f"reading manifest {reference}"
+        url = self._url(f"manifests/{urllib.parse.quote(reference, safe=':')}")
+        response = self._retried_request("GET", url, what, {"Accept": ", ".join(accept)})
+        if response.status == 404:  # MANIFEST_UNKNOWN, or NAME_UNKNOWN: no repository, so no manifest
+            return None
+        self._check(response, (200,), what)
+        digest = sha256_digest(response.body)
+        expected = reference if reference.startswith("sha256:") else response.header("Docker-Content-Digest")
+        if expected and expected != digest:
+            raise RegistryError(f"the registry served manifest bytes with digest {digest} for {reference}"
+                                f"{'' if expected == reference else ' (it said ' + expected + ')'}: refusing them")
+        media_type = (response.header("Content-Type") or "").split(";", 1)[0].strip()
+        try:
+            body = json.loads(response.body)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("mediaType"), str):
+            media_type = body["mediaType"]
+        return Manifest(digest, media_type, response.body)
+
+    def fetch_blob(self, digest: str, dest: str, size: int | None = None) -> None:
+        """Streams blob `digest` into the file `dest` (replaced on each attempt), checking size and
+        sha256 before returning; a blob that fails the check is removed and never retried."""
+        what = f"pulling blob {digest}"
+
+        def once() -> None:
+            hasher = hashlib.sha256()
+            written = 0
+            with open(dest, "wb") as out:
+                def sink(piece: bytes) -> None:
+                    nonlocal written
+                    hasher.update(piece)
+                    out.write(piece)
+                    written += len(piece)
+
+                url = self._url(f"blobs/{digest}")
+                for _ in range(5):  # storage redirects, followed without credentials (see _request)
+                    response = self._send_streamed(url, sink)
+                    if response.status in (301, 302, 303, 307, 308) and response.header("Location"):
+                        url = resolve_location(url, response.header("Location") or "")
+                        continue
+                    break
+                else:
+                    raise RegistryError(f"too many redirects while {what}")
+                if response.status == 404:
+                    raise RegistryError(f"the registry has no blob {digest} in {self.repository.path}")
+                self._check(response, (200,), what)
+            got = "sha256:" + hasher.hexdigest()
+            if got != digest or (size is not None and written != size):
+                os.unlink(dest)
+                raise RegistryError(f"the registry served {written} bytes with digest {got} for blob {digest}"
+                                    f"{'' if size is None else f' ({size} bytes expected)'}: refusing them")
+
+        self._retrying(once, what)
+
+    def _send_streamed(self, url: str, sink: Callable[[bytes], None]) -> Response:
+        for challenged in (False, True):
+            headers = {}
+            if self.auth.authorization and origin_of(url) == self._origin:
+                headers["Authorization"] = self.auth.authorization
+            response = self._transport.send("GET", url, headers, None, sink)
+            if _retryable_status(response.status):
+                raise _transient(response)
+            if response.status != 401 or origin_of(url) != self._origin or challenged:
+                return response
+            self.auth.answer(response)
+        raise AssertionError("unreachable")
+
+    def referrers_api(self, digest: str) -> list[dict[str, Any]] | None:
+        """The referrers the registry's referrers API lists for `digest`, or None when it has no
+        such API (it answers 404, as registries before OCI distribution 1.1 do)."""
+        what = f"listing the referrers of {digest}"
+        response = self._retried_request("GET", self._url(f"referrers/{digest}"), what,
+                                         {"Accept": OCI_INDEX})
+        if response.status in (404, 405, 400):
+            return None
+        self._check(response, (200,), what)
+        return _index_manifests(response.body, f"the referrers API's answer for {digest}")
+
+    def referrers_tag(self, digest: str) -> tuple[Manifest | None, list[dict[str, Any]]]:
+        """The referrers tag scheme's index for `digest` (tag `sha256-<hex>`) and its entries."""
+        index = self.get_manifest(referrers_tag(digest), (OCI_INDEX,))
+        if index is None:
+            return None, []
+        return index, _index_manifests(index.data, f"the referrers index {referrers_tag(digest)}")

@@ -3,26 +3,34 @@
 One image (`--layout`) or a set of them (`--set`, written by the `image_publish_set` rule) in one
 run; blobs one image of the run stored are mounted into the others' repositories, not uploaded
 again. Prints exactly one line per image on stdout, `HOST/PATH@sha256:<hex>`; progress goes to
-stderr. On failure: one line `image_publish: error: push to HOST/PATH failed: <why and the fix>`,
-exit 1.
+stderr. With `--sbom`/`--provenance` (or a set's `sbom`/`provenance`), each image's evidence is
+then attached to it as OCI 1.1 referrers (`--noattach_evidence` skips that; `--sign_key` signs the
+provenance first). On failure: one line `image_publish: error: push to HOST/PATH failed: <why and
+the fix>`, exit 1.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
 import sys
+import tempfile
 from typing import Sequence
 
 from absl import flags
 
+from tools.common import canonical_json, oci
 from tools.common.errors import UserError, run_cli
+from tools.common.json_file import load_json
+from tools.evidence import dsse
 from tools.common.units import human_size
-from tools.registry import docker_config
+from tools.registry import docker_config, referrers
 from tools.registry.client import DEFAULT_CHUNK_SIZE, RegistryClient, RetryPolicy
 from tools.registry.errors import RegistryError
 from tools.registry.jobs import Job, Overrides, check_registry, set_jobs, single_job
-from tools.registry.layout import read_layout
+from tools.registry.layout import PushPlan, read_layout
 from tools.registry.publish import BlobLocations, publish
 from tools.registry.transport import Transport, TransportOptions, env_path
 
@@ -67,6 +75,15 @@ _MAX_RETRY_DELAY = flags.DEFINE_float(
     "max_retry_delay", 60.0, "Longest wait before a retry, in seconds, also when the registry's Retry-After asks "
     "for more.", lower_bound=0.0)
 
+_SBOM = flags.DEFINE_string("sbom", None, "The image's SBOM, attached to it as a referrer (set by the rule).")
+_PROVENANCE = flags.DEFINE_string("provenance", None, "The image's provenance (DSSE envelope), attached to it as a "
+                                  "referrer (set by the rule).")
+_ATTACH = flags.DEFINE_bool("attach_evidence", True, "Attach the SBOM and provenance the rule names as OCI 1.1 "
+                            "referrers of each image; --noattach_evidence pushes the images only.")
+_SIGN_KEY = flags.DEFINE_string("sign_key", None, "Sign each provenance with this ed25519 or ECDSA P-256 key "
+                                "(PEM or DER file) before attaching it; the key is never printed.")
+_KEY_PASSWORD_FILE = flags.DEFINE_string("key_password_file", None, "A file holding --sign_key's password.")
+
 _SIZE = re.compile(r"([0-9]+)\s*([KMG]?)(i?B)?", re.IGNORECASE)
 
 
@@ -94,13 +111,69 @@ def _jobs() -> list[Job]:
         return set_jobs(env_path(_SET.value) or _SET.value, base, overrides)
     if not _LAYOUT.value:
         raise UserError("--layout is required: the OCI image layout directory to publish")
-    return [single_job(_LAYOUT.value, _REPOSITORY.value, _DEFAULT_REPOSITORY.value, _DEFAULT_TAG.value, overrides)]
+    return [single_job(_LAYOUT.value, _REPOSITORY.value, _DEFAULT_REPOSITORY.value, _DEFAULT_TAG.value, overrides,
+                       env_path(_SBOM.value), env_path(_PROVENANCE.value))]
 
 
 def _main(argv: Sequence[str]) -> int:
     jobs = _jobs()
     chunk_size = parse_size(_CHUNK_SIZE.value)
     plans = [read_layout(job.layout) for job in jobs]  # every layout checked before anything is pushed
+    key = _signing_key()
+    with tempfile.TemporaryDirectory(prefix="image-publish-") as scratch:
+        # Every piece of evidence checked (and signed) before anything is pushed, too.
+        evidence = [_evidence(job, plan, key, scratch) for job, plan in zip(jobs, plans)]
+        return _push(jobs, plans, evidence, chunk_size)
+
+
+def _signing_key():
+    if not _SIGN_KEY.value:
+        if _KEY_PASSWORD_FILE.value:
+            raise UserError("--key_password_file is the password of --sign_key: pass --sign_key too")
+        return None
+    password = None
+    if _KEY_PASSWORD_FILE.value:
+        try:
+            with open(env_path(_KEY_PASSWORD_FILE.value) or "", "rb") as f:
+                password = f.read().rstrip(b"\r\n")
+        except OSError as e:
+            raise UserError(f"cannot read the password file {_KEY_PASSWORD_FILE.value}: {e.strerror}") from None
+    return dsse.load_private_key(env_path(_SIGN_KEY.value) or "", password)
+
+
+def _evidence(job: Job, plan: PushPlan, key, scratch: str) -> list[referrers.Evidence]:
+    """What to attach to the image of `job`: its SBOM, and its provenance (signed with `key`), whose
+    subject must be the image about to be pushed."""
+    if not _ATTACH.value:
+        return []
+    out = []
+    if job.sbom:
+        if not os.path.isfile(job.sbom):
+            raise UserError(f"SBOM {job.sbom} does not exist: build the image's _sbom target (or pass "
+                            "--noattach_evidence)")
+        out.append(referrers.sbom(job.sbom))
+    if job.provenance:
+        envelope = load_json(job.provenance, "provenance envelope")
+        try:
+            statement = json.loads(dsse.payload_of(envelope, job.provenance))
+            subject = "sha256:" + statement["subject"][0]["digest"]["sha256"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise UserError(f"provenance {job.provenance}: not an in-toto statement with a subject digest") from None
+        if subject != plan.root.digest:
+            raise UserError(f"provenance {job.provenance} is about {subject}, but {job.layout} is "
+                            f"{plan.root.digest}: rebuild the provenance with the image")
+        path = job.provenance
+        if key is not None:
+            path = os.path.join(scratch, f"{len(out)}-{os.path.basename(job.layout)}-{os.path.basename(path)}")
+            with open(path, "wb") as f:
+                f.write(canonical_json.dumps(dsse.sign(envelope, key, job.provenance)))
+        out.append(dataclasses.replace(referrers.provenance(path), title=os.path.basename(job.provenance)))
+    elif key is not None:
+        raise UserError(f"--sign_key given but {job.layout} has no provenance to sign (--provenance)")
+    return out
+
+
+def _push(jobs: list[Job], plans: list[PushPlan], evidence: list[list[referrers.Evidence]], chunk_size: int) -> int:
     location = docker_config.locate_config(env_path(_DOCKER_CONFIG.value), os.environ)
     try:
         transport = Transport(TransportOptions(
@@ -114,7 +187,7 @@ def _main(argv: Sequence[str]) -> int:
     locations = BlobLocations()
     uploaded = mounted = 0
     try:
-        for job, plan in zip(jobs, plans):
+        for job, plan, attachments in zip(jobs, plans, evidence):
             repository = job.repository
             try:
                 credentials = docker_config.lookup(repository, location)
@@ -132,6 +205,9 @@ def _main(argv: Sequence[str]) -> int:
                 who = f" as {credentials.username!r}" if credentials and credentials.username else ""
                 _log(f"pushing {len(plan.blobs)} blobs and {len(plan.manifests)} manifest(s) to {repository}{who}")
                 result = publish(plan, client, job.tags, _log, locations, job.mount_from)
+                if attachments:
+                    subject = oci.Descriptor(plan.root.media_type, result.digest, len(plan.root.data))
+                    referrers.attach(client, subject, attachments, _log)
             except (RegistryError, UserError) as e:
                 raise UserError(f"push to {repository} failed: {e}") from None
             except OSError as e:

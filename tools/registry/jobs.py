@@ -4,7 +4,10 @@ publish set file (written by the `image_publish_set` rule), with the user's over
 A set file is JSON:
 
     {"images": [{"layout": "DIR", "repository": "HOST[:PORT]/PATH", "tags": ["latest"],
-                 "mount_from": ["HOST[:PORT]/PATH"]}, ...]}
+                 "mount_from": ["HOST[:PORT]/PATH"], "sbom": "FILE", "provenance": "FILE"}, ...]}
+
+`sbom` and `provenance` (optional) are the image's evidence, attached to it as OCI 1.1 referrers
+after the push (tools/registry/referrers.py).
 
 Relative layout paths are resolved against a base directory (the rule's launcher passes its
 runfiles directory). `repository`, `tags` and `mount_from` are defaults: `--registry` moves every
@@ -29,6 +32,8 @@ class Job:
     repository: Repository
     tags: tuple[str, ...]
     mount_from: tuple[str, ...]  # repository paths on the same registry, in the order to try them
+    sbom: str | None = None  # evidence files to attach as referrers
+    provenance: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,7 +51,7 @@ def _moved(text: str, what: str, registry: str | None) -> Repository:
 
 
 def make_job(layout: str, repository: Repository, tags: Sequence[str], mount_from: Sequence[str],
-             registry: str | None, what: str) -> Job:
+             registry: str | None, what: str, sbom: str | None = None, provenance: str | None = None) -> Job:
     """A job whose mount candidates are checked to be on the same registry as its repository."""
     paths = []
     for text in mount_from:
@@ -56,11 +61,11 @@ def make_job(layout: str, repository: Repository, tags: Sequence[str], mount_fro
                             f"{repository}: blobs can only be mounted within one registry")
         paths.append(source.path)
     unique_tags = tuple(dict.fromkeys(validate_tag(t) for t in tags))
-    return Job(layout, repository, unique_tags, tuple(dict.fromkeys(paths)))
+    return Job(layout, repository, unique_tags, tuple(dict.fromkeys(paths)), sbom, provenance)
 
 
 def single_job(layout: str, repository: str | None, default_repository: str | None, tags: Sequence[str],
-               overrides: Overrides) -> Job:
+               overrides: Overrides, sbom: str | None = None, provenance: str | None = None) -> Job:
     """The one image of `--layout`: `--repository` if given, else the rule's default (moved by
     `--registry`)."""
     if repository is not None:
@@ -76,7 +81,7 @@ def single_job(layout: str, repository: str | None, default_repository: str | No
     else:
         raise UserError("no repository: pass --repository=HOST[:PORT]/PATH")
     return make_job(layout, target, overrides.tags or tags, overrides.mount_from, overrides.registry,
-                    f"--layout={layout}")
+                    f"--layout={layout}", sbom, provenance)
 
 
 def _strings(entry: dict[str, Any], key: str, where: str) -> list[str]:
@@ -92,7 +97,7 @@ def set_jobs(path: str, base: str | None, overrides: Overrides) -> list[Job]:
     images = data.get("images") if isinstance(data, dict) else None
     if not isinstance(images, list) or not images:
         raise UserError(f"publish set {path}: expected {{\"images\": [...]}} with at least one image")
-    known_keys = {"layout", "repository", "tags", "mount_from"}
+    known_keys = {"layout", "repository", "tags", "mount_from", "sbom", "provenance"}
     jobs = []
     seen: dict[str, str] = {}
     for i, entry in enumerate(images):
@@ -114,7 +119,13 @@ def set_jobs(path: str, base: str | None, overrides: Overrides) -> list[Job]:
         seen[str(target)] = f"images[{i}]"
         tags = overrides.tags or _strings(entry, "tags", where)
         mount_from = _strings(entry, "mount_from", where) + list(overrides.mount_from)
-        jobs.append(make_job(layout, target, tags, mount_from, overrides.registry, where))
+        evidence = {}
+        for key in ("sbom", "provenance"):
+            value = entry.get(key)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise UserError(f"{where}: {key!r} must be a file path")
+            evidence[key] = os.path.join(base, value) if value and base and not os.path.isabs(value) else value
+        jobs.append(make_job(layout, target, tags, mount_from, overrides.registry, where, **evidence))
     return jobs
 
 

@@ -2,7 +2,8 @@
 
 One keep-alive connection per origin. Request bodies are streamed from disk in fixed-size pieces,
 so memory does not grow with blob size. Responses are small (errors, tokens, manifests) and read
-whole, up to a bound.
+whole, up to a bound, except a successful answer given a `sink` (a blob being pulled), which is
+handed to it in the same pieces.
 
 A request is sent once: a connection that fails is reported (TransientError) and the client's one
 retry loop decides what to do again. Resending here would be wrong for a blob upload: the
@@ -20,7 +21,7 @@ import select
 import socket
 import ssl
 import urllib.parse
-from typing import Iterator, Mapping, Protocol
+from typing import Callable, Iterator, Mapping, Protocol
 
 from tools.registry.errors import RegistryError, TransientError
 from tools.registry.reference import is_loopback
@@ -124,6 +125,14 @@ def display_host(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+class _SinkFailed(Exception):
+    """The sink (a local file) failed: its error is the caller's, not the network's, so no retry."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 class _BodyInterrupted(Exception):
     """The connection failed while the request body was being sent, and no answer came."""
 
@@ -199,8 +208,11 @@ class Transport:
         if conn is not None:
             conn.close()
 
-    def send(self, method: str, url: str, headers: Mapping[str, str], body: Body | None = None) -> Response:
-        """Sends one request; raises TransientError/RegistryError for connection-level failures."""
+    def send(self, method: str, url: str, headers: Mapping[str, str], body: Body | None = None,
+             sink: Callable[[bytes], None] | None = None) -> Response:
+        """Sends one request; raises TransientError/RegistryError for connection-level failures.
+
+        With `sink`, a 200 answer's body goes to it piece by piece (the Response's body is empty)."""
         origin = origin_of(url)
         scheme, host, port = origin
         if scheme == "http":
@@ -212,7 +224,10 @@ class Transport:
         conn = self._connection(origin)
         where = display_host(host, port)
         try:
-            return self._exchange(conn, method, target, url, headers, body)
+            return self._exchange(conn, method, target, url, headers, body, sink)
+        except _SinkFailed as e:
+            self._drop(origin)
+            raise e.cause from None
         except _BodyInterrupted as e:
             self._drop(origin)
             raise TransientError(f"connection to {where} lost while sending the request body ({_short(e.cause)})") from None
@@ -254,6 +269,7 @@ class Transport:
         url: str,
         headers: Mapping[str, str],
         body: Body | None,
+        sink: Callable[[bytes], None] | None = None,
     ) -> Response:
         conn.putrequest(method, target, skip_accept_encoding=True)
         if not any(name.lower() == "user-agent" for name in headers):
@@ -281,7 +297,15 @@ class Transport:
                 conn.close()
                 return Response(response.status, response.reason, response.headers, data, url)
         response = conn.getresponse()
-        data = self._read(response)
+        if sink is not None and response.status == 200:
+            while piece := response.read(_READ_BLOCK):
+                try:
+                    sink(piece)
+                except Exception as e:  # noqa: BLE001 - re-raised as is by send()
+                    raise _SinkFailed(e) from None
+            data = b""
+        else:
+            data = self._read(response)
         if response.will_close:
             conn.close()
         return Response(response.status, response.reason, response.headers, data, url)

@@ -3,15 +3,16 @@ layouts (pulled with skopeo, say), against the release manifest: MATCH or MISMAT
 mismatch what differs, against a local build when one is given (deep: into jars, wheels, ELF
 files), else against the committed description (e2e/expected/<service>.jsonl).
 
-The images come from an ImageSource: `LayoutDirectory` here; the registry half will add one that
-fetches each service's manifest from a registry (tools/verify/registry.py) and use the same loop.
+The images come from an ImageSource: `LayoutDirectory` here, `registry.RegistrySource` for the
+images a registry serves; both go through the same loop.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import glob
 import os
-from typing import Protocol
+from typing import Callable, Protocol
 
 from tools.common import oci
 from tools.common.errors import UserError
@@ -31,7 +32,8 @@ class ImageSource(Protocol):
 
 @dataclasses.dataclass(frozen=True)
 class LayoutDirectory:
-    """`DIR/<service>` or `DIR/<service>_image`: OCI layouts, one per service."""
+    """`DIR/<service>` or `DIR/<service>_image`: OCI layouts, one per service; also found up to
+    three directories down (`bazel-bin/shuffler/services` holds `collector/collector_image`)."""
 
     root: str
 
@@ -39,10 +41,12 @@ class LayoutDirectory:
         return self.root
 
     def layout(self, service: str) -> str | None:
-        for candidate in (service, service + "_image"):
-            path = os.path.join(self.root, candidate)
-            if os.path.isdir(path):
-                return path
+        for depth in range(4):
+            for candidate in (service, service + "_image"):
+                pattern = os.path.join(glob.escape(self.root), *["*"] * depth, candidate, oci.INDEX_FILE)
+                found = sorted(glob.glob(pattern))
+                if found:
+                    return os.path.dirname(found[0])
         return None
 
     def manifest_digest(self, service: str) -> str | None:
@@ -52,8 +56,14 @@ class LayoutDirectory:
         return oci.resolve_image(oci.Layout.open(path, f"{service} image")).manifest_descriptor.digest
 
 
-def verify(reference: Reference, source: ImageSource, built: LayoutDirectory | None) -> tuple[list[str], bool]:
-    """(lines, all matched): one MATCH/MISMATCH/MISSING line per service, explanations indented."""
+# (service, digest) -> (verified, a note for its line): the evidence attached to a matching image.
+EvidenceCheck = Callable[[str, str], tuple[bool, str]]
+
+
+def verify(reference: Reference, source: ImageSource, built: LayoutDirectory | None,
+           evidence: EvidenceCheck | None = None) -> tuple[list[str], bool]:
+    """(lines, all matched): one MATCH/MISMATCH/MISSING line per service, explanations indented.
+    With `evidence`, a matching image is a MATCH only if its evidence verifies too."""
     lines = []
     ok = True
     for service in sorted(reference.digests):
@@ -64,7 +74,15 @@ def verify(reference: Reference, source: ImageSource, built: LayoutDirectory | N
             lines.append(f"MISSING {service}: no image in {source.name()}")
             continue
         if found == expected:
-            lines.append(f"MATCH {service} {found}")
+            if evidence is None:
+                lines.append(f"MATCH {service} {found}")
+                continue
+            verified, note = evidence(service, found)
+            if verified:
+                lines.append(f"MATCH {service} {found} ({note})")
+                continue
+            ok = False
+            lines.append(f"MISMATCH {service}: {found} is the expected digest, but its provenance fails: {note}")
             continue
         ok = False
         lines.append(f"MISMATCH {service}: {found} in {source.name()}, expected {expected} ({reference.path})")
@@ -73,11 +91,17 @@ def verify(reference: Reference, source: ImageSource, built: LayoutDirectory | N
 
 
 def _explanation(reference: Reference, service: str, source: ImageSource, built: LayoutDirectory | None) -> list[str]:
-    found = source.layout(service)
-    if found is None:
-        return ["(no local copy of it to explain the difference with)"]
     local = built.layout(service) if built else None
     try:
+        if local is not None and built is not None:
+            local_digest = built.manifest_digest(service)
+            if local_digest == source.manifest_digest(service):
+                # Nothing to explain in the image: the reference value is what is wrong.
+                return [f"the image is exactly what the local build ({local}) makes, {local_digest}; the expected "
+                        f"digest {reference.digests[service]} in {reference.path} is not: that entry is wrong or stale"]
+        found = source.layout(service)
+        if found is None:
+            return ["(no local copy of it to explain the difference with)"]
         if local is not None:
             return explain.explain(local, found).render().splitlines()
         path = os.path.join(reference.descriptions_dir, service + ".jsonl")

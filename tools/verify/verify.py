@@ -4,7 +4,8 @@
                       [--issuer URL] [--now SECONDS] [--allow_debug] [--restart_policy Never]
     verify layouts    --layouts DIR [--built DIR] [--expected ...]
     verify provenance --envelope FILE --public_key FILE [--image_digest sha256:...]
-    verify registry   --repository HOST/PREFIX          (not available yet: see registry.py)
+    verify registry   --repository HOST/PREFIX [--tag latest] [--public_key FILE] [--built DIR]
+                      [--ca_file PEM] [--docker_config DIR] [--plain_http] [--expected ...]
 
 Each prints its verdict in lines starting ACCEPT/REJECT, MATCH/MISMATCH/MISSING or VALID/INVALID
 and exits 0 only when everything verified. See tools/verify/README.md.
@@ -27,6 +28,9 @@ from absl import flags
 from tools.common.errors import UserError, run_cli
 from tools.common.json_file import load_json
 from tools.evidence import dsse
+from tools.registry import reader
+from tools.registry.errors import RegistryError
+from tools.registry.reference import validate_tag
 from tools.verify import appraisal, jwt, layouts, reference, registry
 
 TOOL = "verify"
@@ -43,11 +47,18 @@ _NOW = flags.DEFINE_float("now", None, "appraise: the time to check expiry again
 _ALLOW_DEBUG = flags.DEFINE_bool("allow_debug", False, "appraise: accept a debug Confidential Space image.")
 _RESTART_POLICY = flags.DEFINE_string("restart_policy", None, "appraise: require this restart policy (e.g. Never).")
 _LAYOUTS = flags.DEFINE_string("layouts", None, "layouts: directory of OCI layouts, DIR/<service>[_image].")
-_BUILT = flags.DEFINE_string("built", None, "layouts: directory of locally built layouts to explain mismatches with.")
+_BUILT = flags.DEFINE_string("built", None, "layouts, registry: directory of locally built layouts to explain "
+                             "mismatches with (DIR/<service>[_image], up to three levels down: bazel-bin/shuffler/services).")
 _ENVELOPE = flags.DEFINE_string("envelope", None, "provenance: the signed DSSE envelope.")
-_PUBLIC_KEY = flags.DEFINE_string("public_key", None, "provenance: the signer's public key (PEM or DER).")
+_PUBLIC_KEY = flags.DEFINE_string("public_key", None, "provenance, registry: the signer's public key (PEM or DER).")
 _IMAGE_DIGEST = flags.DEFINE_string("image_digest", None, "provenance: the image digest the subject must be.")
-_REPOSITORY = flags.DEFINE_string("repository", None, "registry: HOST/PREFIX the services are published under.")
+_REPOSITORY = flags.DEFINE_string("repository", None, "registry: HOST[:PORT]/PREFIX the services are published "
+                                  "under, as HOST[:PORT]/PREFIX/<service> (image_publish's naming).")
+_TAG = flags.DEFINE_string("tag", "latest", "registry: the tag of each service's image to check.")
+_CA_FILE = flags.DEFINE_string("ca_file", None, "registry: PEM CA bundle trusted besides the system's.")
+_DOCKER_CONFIG = flags.DEFINE_string("docker_config", None, "registry: directory holding config.json (default "
+                                     "$DOCKER_CONFIG, else ~/.docker).")
+_PLAIN_HTTP = flags.DEFINE_bool("plain_http", False, "registry: plain HTTP, to a loopback registry only.")
 
 
 def _need(*holders: flags.FlagHolder) -> None:
@@ -115,6 +126,29 @@ def provenance() -> int:
     return 0
 
 
+def check_registry() -> int:
+    _need(_REPOSITORY)
+    expected = _expected()  # bad input first, before any connection
+    public = dsse.load_public_key(_PUBLIC_KEY.value) if _PUBLIC_KEY.value else None
+    built = layouts.LayoutDirectory(_BUILT.value) if _BUILT.value else None
+    if _BUILT.value and not os.path.isdir(_BUILT.value):
+        raise UserError(f"--built {_BUILT.value} is not a directory")
+    access = reader.Access(ca_file=_CA_FILE.value, docker_config=_DOCKER_CONFIG.value, plain_http=_PLAIN_HTTP.value)
+    try:
+        session = reader.Reader(access, log=lambda message: print(f"{TOOL}: {message}", file=sys.stderr))
+    except RegistryError as e:
+        raise UserError(f"{_REPOSITORY.value}: {e}") from None
+    with session:
+        source = registry.RegistrySource(_REPOSITORY.value, validate_tag(_TAG.value), session)
+        try:
+            lines, ok = layouts.verify(expected, source, built,
+                                       lambda service, digest: source.evidence(service, digest, public))
+        finally:
+            source.close()
+    print("\n".join(lines))
+    return 0 if ok else 1
+
+
 def main(argv: Sequence[str]) -> int:
     # Under `bazel run`, paths on the command line are relative to where the user stands.
     os.chdir(os.environ.get("BUILD_WORKING_DIRECTORY", "."))
@@ -128,9 +162,7 @@ def main(argv: Sequence[str]) -> int:
         return check_layouts()
     if command == "provenance":
         return provenance()
-    _need(_REPOSITORY)
-    registry.source(_REPOSITORY.value)
-    return 1
+    return check_registry()
 
 
 if __name__ == "__main__":

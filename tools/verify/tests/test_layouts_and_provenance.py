@@ -62,14 +62,6 @@ def test_match_and_explained_mismatches(tmp_path):
     assert result.stdout.splitlines()[0] == f"MISSING alpha: no image in {pulled}"
 
 
-def test_registry_half_says_it_is_not_there_yet(tmp_path):
-    manifest = tmp_path / "expected_hashes.json"
-    manifest.write_text(json.dumps({"a": "sha256:" + "1" * 64}))
-    result = run(VERIFY, "registry", "--repository=127.0.0.1:5000/fcp", f"--expected={manifest}")
-    assert result.returncode == 1 and result.stderr.count("\n") == 1
-    assert "needs tools/registry's pull support" in result.stderr
-
-
 def _keys(tmp_path: Path, kind: str) -> tuple[Path, Path]:
     key = ed25519.Ed25519PrivateKey.generate() if kind == "ed25519" else ec.generate_private_key(ec.SECP256R1())
     private, public = tmp_path / f"{kind}.pem", tmp_path / f"{kind}.pub.pem"
