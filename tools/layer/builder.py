@@ -201,6 +201,8 @@ class LayerBuilder:
         if dest_root:
             self._put(_Node(dest_root, DIR, DEFAULT_DIR_MODE, f"tree {root!r}", mode_given=False))
         pending = [(root, dest_root, "")]
+        entry_what = f"tree {root!r} entry "
+        record_mode = self._records.lookup
         while pending:
             directory, dest_dir, rel_dir = pending.pop()
             try:
@@ -209,26 +211,28 @@ class LayerBuilder:
                     children = sorted(scan, key=_name)
             except OSError as e:
                 raise UserError(f"cannot read input directory {directory!r}: {e.strerror}") from None
+            # Once per file of the tree: kept to what each entry needs (regular files first).
             for child in children:
                 name = child.name
                 rel = f"{rel_dir}/{name}" if rel_dir else name
-                what = f"tree {root!r} entry {rel!r}"
+                what = entry_what + repr(rel)
                 paths.check_utf8(name, what)
                 dest = f"{dest_dir}/{name}" if dest_dir else name
                 try:
                     child_info = child.stat(follow_symlinks=False)
                     if follow_symlinks and stat.S_ISLNK(child_info.st_mode):
                         child_info = os.stat(child.path)  # dangling: FileNotFoundError, reported below
-                    if stat.S_ISLNK(child_info.st_mode):
-                        self._put(self._symlink_node(dest, os.readlink(child.path), what))
-                    elif stat.S_ISDIR(child_info.st_mode):
-                        self._put(_Node(dest, DIR, DEFAULT_DIR_MODE, what, mode_given=False))
-                        pending.append((child.path, dest, rel))
-                    elif stat.S_ISREG(child_info.st_mode):
+                    file_type = stat.S_IFMT(child_info.st_mode)
+                    if file_type == stat.S_IFREG:
                         if not os.access(child.path, os.R_OK):
                             raise UserError(f"cannot read input file {child.path!r}: permission denied")
-                        self._put(_Node(dest, FILE, self._records.lookup(child.path), what,
+                        self._put(_Node(dest, FILE, record_mode(child.path), what,
                                         FileSource(child.path, child_info.st_size)))
+                    elif file_type == stat.S_IFDIR:
+                        self._put(_Node(dest, DIR, DEFAULT_DIR_MODE, what, mode_given=False))
+                        pending.append((child.path, dest, rel))
+                    elif file_type == stat.S_IFLNK:
+                        self._put(self._symlink_node(dest, os.readlink(child.path), what))
                     else:
                         raise UserError(
                             f"{what} is a device, FIFO or socket; layers carry only files, directories and links"
