@@ -26,6 +26,7 @@ Memory is O(number of entries): file bytes are streamed at write time.
 
 from __future__ import annotations
 
+import operator
 import os
 import stat
 from dataclasses import dataclass
@@ -77,6 +78,9 @@ class _Node:
         if self.kind == SYMLINK:
             return f"symlink to {self.target!r} from {self.origin}"
         return f"hard link to {self.target!r} from {self.origin}"
+
+
+_name = operator.attrgetter("name")
 
 
 def _explicit_mode(mode: int, what: str) -> int:
@@ -197,32 +201,38 @@ class LayerBuilder:
         if dest_root:
             self._put(_Node(dest_root, DIR, DEFAULT_DIR_MODE, f"tree {root!r}", mode_given=False))
         pending = [(root, dest_root, "")]
+        entry_what = f"tree {root!r} entry "
+        record_mode = self._records.lookup
         while pending:
             directory, dest_dir, rel_dir = pending.pop()
             try:
                 with os.scandir(directory) as scan:
-                    children = sorted(scan, key=lambda child: os.fsencode(child.name))
+                    # Sorted only so that the first problem found does not depend on the file system.
+                    children = sorted(scan, key=_name)
             except OSError as e:
                 raise UserError(f"cannot read input directory {directory!r}: {e.strerror}") from None
+            # Once per file of the tree: kept to what each entry needs (regular files first).
             for child in children:
-                rel = paths.join(rel_dir, child.name)
-                what = f"tree {root!r} entry {rel!r}"
-                paths.check_utf8(child.name, what)
-                dest = paths.join(dest_dir, child.name)
+                name = child.name
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                what = entry_what + repr(rel)
+                paths.check_utf8(name, what)
+                dest = f"{dest_dir}/{name}" if dest_dir else name
                 try:
                     child_info = child.stat(follow_symlinks=False)
                     if follow_symlinks and stat.S_ISLNK(child_info.st_mode):
                         child_info = os.stat(child.path)  # dangling: FileNotFoundError, reported below
-                    if stat.S_ISLNK(child_info.st_mode):
-                        self._put(self._symlink_node(dest, os.readlink(child.path), what))
-                    elif stat.S_ISDIR(child_info.st_mode):
-                        self._put(_Node(dest, DIR, DEFAULT_DIR_MODE, what, mode_given=False))
-                        pending.append((child.path, dest, rel))
-                    elif stat.S_ISREG(child_info.st_mode):
+                    file_type = stat.S_IFMT(child_info.st_mode)
+                    if file_type == stat.S_IFREG:
                         if not os.access(child.path, os.R_OK):
                             raise UserError(f"cannot read input file {child.path!r}: permission denied")
-                        self._put(_Node(dest, FILE, self._records.lookup(child.path), what,
+                        self._put(_Node(dest, FILE, record_mode(child.path), what,
                                         FileSource(child.path, child_info.st_size)))
+                    elif file_type == stat.S_IFDIR:
+                        self._put(_Node(dest, DIR, DEFAULT_DIR_MODE, what, mode_given=False))
+                        pending.append((child.path, dest, rel))
+                    elif file_type == stat.S_IFLNK:
+                        self._put(self._symlink_node(dest, os.readlink(child.path), what))
                     else:
                         raise UserError(
                             f"{what} is a device, FIFO or socket; layers carry only files, directories and links"
@@ -307,15 +317,21 @@ class LayerBuilder:
         """The final entries: implicit parents added, hard-link groups regrouped, sorted."""
         nodes = dict(self._nodes)
         for path in list(nodes):
-            for parent in paths.parents(path):
+            # Up to the first parent that is an entry of its own: its parents get checked in its turn.
+            child = path
+            while (cut := child.rfind("/")) != -1:
+                parent = child[:cut]
                 existing = nodes.get(parent)
                 if existing is None:
                     nodes[parent] = _Node(parent, DIR, DEFAULT_DIR_MODE, f"parent of {path!r}", mode_given=False)
-                elif existing.kind != DIR:
+                    child = parent
+                    continue
+                if existing.kind != DIR:
                     raise UserError(
                         f"{parent!r} is a {existing.describe()}, but {path!r} (from {nodes[path].origin}) "
                         "needs it to be a directory"
                     )
+                break
         groups: dict[str, list[str]] = {}
         for path, node in nodes.items():
             if node.kind == HARDLINK:
@@ -329,7 +345,8 @@ class LayerBuilder:
             final[leader] = _Node(leader, FILE, mode, file.origin, file.source)
             for path in members[1:]:
                 final[path] = _Node(path, HARDLINK, mode, nodes[path].origin, target=leader)
-        return [final[path] for path in sorted(final, key=paths.sort_key)]
+        # Code point order is UTF-8 byte order (paths.sort_key), and every path here is valid UTF-8.
+        return [final[path] for path in sorted(final)]
 
     @staticmethod
     def _link_root(nodes: dict[str, _Node], path: str) -> str:
@@ -375,8 +392,9 @@ class LayerBuilder:
         output = LayerOutput(out, compression, level, threads)
         try:
             writer = ChunkWriter(output.consume)
+            header = self._header_encoder()
             for node in nodes:
-                self._write_node(writer, node)
+                self._write_node(writer, node, header)
             writer.write(tar_format.END_OF_ARCHIVE)
             writer.close()
             return output.finish()
@@ -384,12 +402,16 @@ class LayerBuilder:
             output.abort()
             raise
 
+    def _header_encoder(self) -> tar_format.HeaderEncoder:
+        return tar_format.HeaderEncoder(mtime=self._mtime, uname=self._uname, gname=self._gname)
+
     def _write_direct(self, nodes: list[_Node], out: BinaryIO) -> LayerDescriptor:
         """An uncompressed layer into a regular file: the same bytes, contents copied in the kernel."""
         writer = direct_output.DirectWriter(out)
+        header = self._header_encoder()
         try:
             for node in nodes:
-                self._write_node(writer, node)
+                self._write_node(writer, node, header)  # type: ignore[arg-type]
             writer.write(tar_format.END_OF_ARCHIVE)
             sha256, size = writer.finish()
         except BaseException:
@@ -398,29 +420,27 @@ class LayerBuilder:
         digest = "sha256:" + sha256
         return LayerDescriptor(MEDIA_TYPES["none"], digest, size, digest)
 
-    def _write_node(self, writer: ChunkWriter, node: _Node) -> None:
-        name = node.path.encode("utf-8")
-        size = 0
-        data = None
-        mode = node.mode
-        if node.kind == DIR:
-            name += b"/"
-        elif node.kind == FILE:
-            assert node.source is not None
-            size = node.source.size
+    def _write_node(self, writer: ChunkWriter, node: _Node, header: tar_format.HeaderEncoder) -> None:
+        kind = node.kind
+        if kind == FILE:
+            source = node.source
+            assert source is not None
+            size = source.size
+            # A small file is read whole in one go; a mode that only its content gives comes from that read.
+            data = source.small_bytes()
+            mode = node.mode
             if mode is None:
-                # A small file is read whole anyway: its mode comes from the same read.
-                data = node.source.small_bytes()
-                mode = node.file_mode() if data is None else modes.from_content(data, node.source.read_at)
-        assert mode is not None
-        writer.write(tar_format.entry_header(
-            name, _TYPEFLAGS[node.kind], mode=mode, mtime=self._mtime, size=size,
-            linkname=node.target.encode("utf-8"), uname=self._uname, gname=self._gname,
-        ))
-        if node.kind == FILE:
-            assert node.source is not None
+                mode = node.file_mode() if data is None else modes.from_content(data, source.read_at)
+            writer.write(header.header(node.path.encode("utf-8"), tar_format.REGULAR, mode, size))
             if data is None:
-                node.source.copy_into(writer)
+                source.copy_into(writer)
             else:
                 writer.write(data)
-            writer.write(tar_format.padding(size))
+            writer.write(tar_format.padding_for(size))
+        elif kind == DIR:
+            assert node.mode is not None
+            writer.write(header.header(node.path.encode("utf-8") + b"/", tar_format.DIRECTORY, node.mode))
+        else:
+            assert node.mode is not None
+            writer.write(header.header(node.path.encode("utf-8"), _TYPEFLAGS[kind], node.mode, 0,
+                                       node.target.encode("utf-8")))

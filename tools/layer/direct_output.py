@@ -2,9 +2,10 @@
 
 An uncompressed layer is the tar itself, so its bytes need not pass through this process: file
 contents go from input to output with copy_file_range (in-kernel, a reflink where the file
-system can), headers and small files with plain writes. The digest is computed by reading back
-what was written (mmap of the output, in a thread of its own), so it is exactly the digest of
-the bytes on disk. Used only when the output is a regular file; pipes take the chunked path.
+system can), headers and small files with plain writes. The digest is computed in a thread of
+its own from exactly what reached the file: the buffers once fully written, and what the kernel
+copied by reading it back (mmap of the output). Used only when the output is a regular file;
+pipes take the chunked path.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class DirectWriter:
         self.total = 0
         self._sha256 = hashlib.sha256()
         self._hashed = 0
-        self._hasher = Stage(self._hash_until, "layer-hash")
+        self._hasher = Stage(self._hash, "layer-hash")
 
     def write(self, data: bytes) -> None:
         self._buffer += data
@@ -81,14 +82,26 @@ class DirectWriter:
         self._hasher.put(self.total)
 
     def _flush(self) -> None:
-        view = memoryview(self._buffer)
+        buffer = self._buffer
+        if not buffer:
+            return
+        view = memoryview(buffer)
         while view:
             written = os.write(self._fd, view)
             view = view[written:]
-        if self._buffer:
-            self.total += len(self._buffer)
-            self._buffer = bytearray()
-            self._hasher.put(self.total)
+        self.total += len(buffer)
+        self._buffer = bytearray()
+        # Every byte of it is now in the file: hashing the buffer hashes exactly those bytes, and
+        # spares mapping them back in (a page fault per 4 KiB, which headers and small files are).
+        self._hasher.put(buffer)
+
+    def _hash(self, item: "bytearray | int") -> None:
+        """Hashes a buffer just written, or the output (copied by the kernel) up to offset `item`."""
+        if isinstance(item, int):
+            self._hash_until(item)
+        else:
+            self._sha256.update(item)
+            self._hashed += len(item)
 
     def _hash_until(self, end: int) -> None:
         """Hashes the output from where hashing stopped up to `end` (bytes since the start)."""

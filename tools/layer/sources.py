@@ -95,12 +95,13 @@ class FileSource(Source):
         if self.size > _SMALL_FILE:
             return None
         # Small files (most of a typical tree) in three system calls: the per-file cost, not the
-        # bytes, is what limits a layer of many small files. Reading one byte more than expected
-        # tells in the same call whether the file changed size.
+        # bytes, is what limits a layer of many small files. Asking for one byte more than expected
+        # tells in the same call whether the file grew; a regular file reads short only at its
+        # end, so getting exactly the expected bytes needs no second call to see the end.
         fd = self._open_fd()
         try:
-            data = b""
-            while len(data) <= self.size:  # one call, unless the file system reads short
+            data = os.read(fd, self.size + 1)
+            while len(data) < self.size:  # a file that shrank, or a file system that reads short
                 piece = os.read(fd, self.size + 1 - len(data))
                 if not piece:
                     break

@@ -48,6 +48,12 @@ class ChunkWriter:
 
     def write(self, data: bytes) -> None:
         """Appends `data` (headers, padding, small in-memory contents)."""
+        pos = self._pos
+        end = pos + len(data)
+        if end < self._chunk_size:  # the common case, once per header and small file: no views
+            self._view[pos:end] = data
+            self._pos = end
+            return
         view = memoryview(data)
         while view:
             count = min(len(view), self._chunk_size - self._pos)

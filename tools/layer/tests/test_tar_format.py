@@ -135,3 +135,40 @@ def test_rejects_values_that_do_not_fit():
         tar_format.entry_header(b"a", tar_format.REGULAR, mode=0o644, mtime=8**11)
     with pytest.raises(ValueError):
         tar_format.entry_header(b"a", tar_format.REGULAR, mode=0o10000, mtime=0)
+
+
+@pytest.mark.parametrize("mtime, uname, gname", [(0, b"", b""), (1234567, b"root", b"w" * 31)])
+def test_header_encoder_writes_exactly_the_bytes_of_entry_header(mtime, uname, gname):
+    encoder = tar_format.HeaderEncoder(mtime=mtime, uname=uname, gname=gname)
+    cases = [
+        (b"a", tar_format.REGULAR, 0o644, 0, b""),
+        (b"usr/bin/tool", tar_format.REGULAR, 0o4755, 99, b""),
+        ("dir/ü/".encode(), tar_format.DIRECTORY, 0o755, 0, b""),
+        (b"x" * 100, tar_format.REGULAR, 0o600, 8**11 - 1, b""),
+        (b"link", tar_format.SYMLINK, 0o777, 0, b"t" * 100),
+        (b"hard", tar_format.HARDLINK, 0o644, 0, "zïel".encode()),
+        # Beyond the fast path: a split name, a PAX path, a PAX link target, a PAX size.
+        (b"/".join([b"d" * 60, b"e" * 60, b"f"]), tar_format.REGULAR, 0o644, 5, b""),
+        (b"n" * 101, tar_format.REGULAR, 0o644, 3, b""),
+        (b"link", tar_format.SYMLINK, 0o777, 0, b"t" * 101),
+        (b"big", tar_format.REGULAR, 0o644, 8 * 1024**3, b""),
+    ]
+    for name, typeflag, mode, size, linkname in cases:
+        for _ in range(2):  # the second time from the encoder's cache of mode fields
+            assert encoder.header(name, typeflag, mode, size, linkname) == tar_format.entry_header(
+                name, typeflag, mode=mode, mtime=mtime, size=size, linkname=linkname, uname=uname, gname=gname)
+
+
+def test_header_encoder_rejects_what_entry_header_rejects():
+    with pytest.raises(UserError, match="mtime"):
+        tar_format.HeaderEncoder(mtime=8**11)
+    encoder = tar_format.HeaderEncoder(mtime=0)
+    with pytest.raises(ValueError):
+        encoder.header(b"a", tar_format.REGULAR, 0o10000)
+    with pytest.raises(ValueError):
+        encoder.header(b"a", tar_format.REGULAR, 0o644, -1)
+
+
+def test_padding_for_matches_padding():
+    for size in (0, 1, 511, 512, 513, 4096, 4097, 10**9 + 7):
+        assert tar_format.padding_for(size) == tar_format.padding(size)
