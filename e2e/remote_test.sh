@@ -60,6 +60,7 @@ build() {  # build NAME SRC BAZEL_ARGS...: //:image_hashes in SRC with NAME's ow
 summary() { grep -E '^INFO: [0-9]+ processes' "$work/$1.log" | tail -1; }
 
 same_hashes() {  # same_hashes NAME: the build's release manifest is the committed one
+  [[ -f $work/$1.hashes.json ]] || { echo "build $1 wrote no image_hashes.json"; return 1; }
   python3 - "$work/$1.hashes.json" "$project/e2e/expected_hashes.json" <<'PY'
 import json, sys
 got, want = (json.load(open(p)) for p in sys.argv[1:])

@@ -181,7 +181,8 @@ wait_port "$server_ip" 50051 60 server.bgd
 # mount namespace (casd stages through mounts the worker must see) and the worker's network.
 runner_args=()
 for dir in /usr /bin /lib /lib64; do
-  [[ -e $dir ]] && runner_args+=("--runner-arg=--ro-bind-mount=$dir:$dir")
+  # /bin, /lib, /lib64 are links into /usr (merged /usr): bwrap binds the directory they name.
+  [[ -e $dir ]] && runner_args+=("--runner-arg=--ro-bind-mount=$(readlink -f "$dir"):$dir")
 done
 for name in "${workers[@]}"; do
   mkdir -p "$state/$name/cache"
