@@ -193,6 +193,7 @@ for name in "${workers[@]}"; do
   # The casd serves the remote instance `main` under its own default instance "".
   daemon "$name.worker" "$name" buildbox-worker --bots-instance=main --bots-remote="http://$server_ip:50051" \
     --cas-remote="unix:$state/$name/casd.sock" --retry-on-code=RESOURCE_EXHAUSTED --retry-on-code=UNAVAILABLE \
+    --retry-limit=10 --retry-delay=500 \
     --buildbox-run=/usr/bin/buildbox-run-bubblewrap "${runner_args[@]}" --platform OSFamily=linux "$name"
 done
 sleep 1
