@@ -106,9 +106,18 @@ check "C: every action was a remote cache hit" all_cache_hits c
 check "C: the digests equal e2e/expected_hashes.json" same_hashes c
 (cd "$work/a/src" && bazel --output_user_root="$work/a/out" shutdown) >/dev/null 2>&1
 
+# Every process the cluster started (its pid files, PostgreSQL's postmaster), recorded before stop.
+cluster_pids=$(cat /var/cache/reproimage/remote/pids/* 2>/dev/null; head -1 /var/cache/reproimage/remote/pg/postmaster.pid 2>/dev/null)
+no_process_left() {
+  local pid
+  [[ -n $cluster_pids ]] || { echo "no process of the cluster was recorded"; return 1; }
+  for pid in $cluster_pids; do
+    if kill -0 "$pid" 2>/dev/null; then ps -o pid,args -p "$pid"; return 1; fi
+  done
+  ! ls /var/cache/reproimage/remote/pids/* 2>/dev/null && ! ip link show rimg0 2>/dev/null
+}
 "$project/scripts/remote_cluster.sh" stop >/dev/null 2>&1
-check "the cluster stops and leaves no process" \
-  sh -c "! ls /var/cache/reproimage/remote/pids/* 2>/dev/null && ! pgrep -f 'bgd server start|buildbox-(casd|worker)|/var/cache/reproimage/remote/pg'"
+check "the cluster stops: none of its $(wc -w <<<"$cluster_pids") processes is left, nor its network" no_process_left
 
 sed 's/^/  /' "$work/times"
 echo "remote_test.sh: finished in $(human_duration $((SECONDS - started)))"
