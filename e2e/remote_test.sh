@@ -112,7 +112,8 @@ no_process_left() {
   local pid
   [[ -n $cluster_pids ]] || { echo "no process of the cluster was recorded"; return 1; }
   for pid in $cluster_pids; do
-    if kill -0 "$pid" 2>/dev/null; then ps -o pid,args -p "$pid"; return 1; fi
+    # A killed process whose parent has not reaped it yet (state Z) is no longer running.
+    if kill -0 "$pid" 2>/dev/null && [[ $(ps -o stat= -p "$pid") != Z* ]]; then ps -o pid,stat,args -p "$pid"; return 1; fi
   done
   ! ls /var/cache/reproimage/remote/pids/* 2>/dev/null && ! ip link show rimg0 2>/dev/null
 }
