@@ -18,7 +18,7 @@ import os
 import time
 
 from bench.bazel_builds import TARGET, _processes_line
-from bench.common import Context, Row, log
+from bench.common import Context, Row, ToolFailed, error_row, log
 from bench.measure import remove, run_checked
 
 SECTION = "remote"
@@ -45,19 +45,21 @@ def _build(ctx: Context, name: str, flags: list[str]) -> tuple[float, str]:
 def run(ctx: Context) -> list[Row]:
     log(f"remote: cold local build {TARGET} in a fresh output root (may take minutes)")
     local = _build(ctx, "local", [])
+    rows = [Row(SECTION, f"cold build {TARGET}, local (baseline)", seconds=local[0], notes=local[1])]
     _cluster(ctx, "stop")
     address = _cluster(ctx, "start")
+    remote_flags = ["--config=remote", f"--remote_executor={address}"]
     try:
-        remote_flags = ["--config=remote", f"--remote_executor={address}"]
-        log(f"remote: cold build on the cluster at {address} (two workers)")
-        cold = _build(ctx, "cold", remote_flags)
-        log("remote: the same build in another fresh output root (remote cache hits)")
-        hits = _build(ctx, "hits", remote_flags)
+        for name, case in (("cold", "cold build, remote execution (two workers)"),
+                           ("hits", "fresh output base, remote cache hits")):
+            log(f"remote: {case} at {address}")
+            try:
+                seconds, summary = _build(ctx, name, remote_flags)
+            except ToolFailed as e:  # the local baseline still counts; the run exits 1
+                rows.append(error_row(SECTION, case, e))
+                continue
+            rows.append(Row(SECTION, case, seconds=seconds, ratio=f"{seconds / local[0]:.2f}x", notes=summary,
+                            raw={"seconds": seconds, "vs_local": seconds / local[0], "summary": summary}))
     finally:
         _cluster(ctx, "stop")
-    rows = [Row(SECTION, f"cold build {TARGET}, local (baseline)", seconds=local[0], notes=local[1])]
-    for case, (seconds, summary) in (("cold build, remote execution (two workers)", cold),
-                                     ("fresh output base, remote cache hits", hits)):
-        rows.append(Row(SECTION, case, seconds=seconds, ratio=f"{seconds / local[0]:.2f}x", notes=summary,
-                        raw={"seconds": seconds, "vs_local": seconds / local[0], "summary": summary}))
     return rows
