@@ -18,7 +18,7 @@ import time
 import traceback
 from typing import Any, Callable, Sequence
 
-from bench import assembly, bazel_builds, bootjar, facts, layers, parallel, repack, report
+from bench import assembly, bazel_builds, bootjar, facts, layers, parallel, remote_builds, repack, report
 from bench.common import Context, Row, ToolFailed, error_row, log
 from bench.datagen import remove_stale_partials
 from bench.measure import run_checked
@@ -29,6 +29,8 @@ SECTIONS: dict[str, Callable[[Context], list[Row]]] = {
     "repack": repack.run,
     "assembly": assembly.run,
     "bootjar": bootjar.run,
+    # Own output roots: the workspace's output base and the tools the others use are untouched.
+    "remote": remote_builds.run,
     "bazel": bazel_builds.run,  # last: its `bazel clean` removes the tools the others run
 }
 NEEDS_TOOLS = {"layers", "parallel", "repack", "assembly", "bootjar"}

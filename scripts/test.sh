@@ -4,8 +4,9 @@
 # Creates the build environment on first use, runs `bazel test //...` inside it (arguments after
 # -- go to `bazel test`), then the checks that must run outside it: the environment's own
 # (scripts/buildenv/tests), the change-isolation test that builds a modified copy of the
-# workspace (e2e/change_test.sh), the C/C++ toolchain's hermeticity check (e2e/hermetic_cc_test.sh)
-# and the build under varied conditions
+# workspace (e2e/change_test.sh), the C/C++ toolchain's hermeticity check (e2e/hermetic_cc_test.sh),
+# the images built on a local remote-execution cluster (e2e/remote_test.sh) and the build under
+# varied conditions
 # (scripts/check_reproducibility.sh). The last line counts every test case that ran:
 # `N passed, N failed, N skipped`.
 set -uo pipefail
@@ -54,6 +55,11 @@ add_counts "$log"
 
 echo "== C/C++ toolchain with the machine's compilers and headers hidden (fresh copies and output bases)"
 ./e2e/hermetic_cc_test.sh 2>&1 | tee "$log"
+((PIPESTATUS[0] == 0)) || status=1
+add_counts "$log"
+
+echo "== remote execution and remote cache on a local BuildGrid cluster (fresh copies and output bases)"
+./e2e/remote_test.sh 2>&1 | tee "$log"
 ((PIPESTATUS[0] == 0)) || status=1
 add_counts "$log"
 

@@ -19,12 +19,14 @@ require_root
 # started from an older root is never reused by a newer one.
 # Set-up steps (create.sh) run no Bazel and pass ENTER_WITHOUT_CACHES=1.
 if [[ ${ENTER_WITHOUT_CACHES:-0} == 1 ]]; then
-  output_user_root= repository_cache=
+  output_user_root= repository_cache= remote_state=
 else
   ws_key=$(printf '%s' "$(realpath "$workspace")" | sha256sum | cut -c1-12)
   output_user_root="$CACHE_DIR/outputs/$(basename "$root")-$ws_key"
   repository_cache="$CACHE_DIR/repository-cache"
-  mkdir -p "$output_user_root" "$repository_cache"
+  # The local remote-execution cluster's state (scripts/remote_cluster.sh): shared by checkouts.
+  remote_state="$CACHE_DIR/remote"
+  mkdir -p "$output_user_root" "$repository_cache" "$remote_state"
 fi
 
 docker_config=${DOCKER_CONFIG:-$HOME/.docker}
@@ -45,8 +47,8 @@ done
 [[ -n $docker_config ]] && pass_env+=(DOCKER_CONFIG=/root/.docker)
 
 exec unshare --mount --propagation private -- /bin/bash -euc '
-root=$1 workspace=$2 outputs=$3 repocache=$4 docker_config=$5 mountpoint=$6 nenv=$7
-shift 7
+root=$1 workspace=$2 outputs=$3 repocache=$4 docker_config=$5 mountpoint=$6 remote=$7 nenv=$8
+shift 8
 env_args=("${@:1:$nenv}")
 shift "$nenv"
 mount --rbind "$root" "$root"
@@ -58,6 +60,8 @@ mount --bind "$workspace" "$root$mountpoint"
 if [[ -n $outputs ]]; then
   mount --bind "$outputs" "$root/root/.cache/bazel"
   mount --bind "$repocache" "$root/var/cache/reproimage/bazel-repository-cache"
+  mkdir -p "$root/var/cache/reproimage/remote"
+  mount --bind "$remote" "$root/var/cache/reproimage/remote"
 fi
 if [[ -n $docker_config ]]; then
   mkdir -p "$root/root/.docker"
@@ -72,4 +76,4 @@ umount -l /.oldroot
 cd "$mountpoint"
 exec env -i "${env_args[@]}" "$@"
 ' enter "$root" "$workspace" "$output_user_root" "$repository_cache" "$docker_config" \
-  "$WORKSPACE_MOUNT" "${#pass_env[@]}" "${pass_env[@]}" "$@"
+  "$WORKSPACE_MOUNT" "$remote_state" "${#pass_env[@]}" "${pass_env[@]}" "$@"

@@ -27,6 +27,10 @@ SCRIPTS = {
     "e2e/hermetic_cc_test.sh": "./e2e/hermetic_cc_test.sh",
     "e2e/toolchains/toolchains_test.sh": "./e2e/toolchains/toolchains_test.sh",
     "shuffler/services/services_test.sh": "./shuffler/services/services_test.sh",
+    "scripts/remote_cluster.sh": "./scripts/remote_cluster.sh start|stop|status",
+    "scripts/remote/relock.sh": "./scripts/remote/relock.sh",
+    "e2e/remote_test.sh": "./e2e/remote_test.sh",
+    "tools/actionkey/tests/capture_logs.sh": "./tools/actionkey/tests/capture_logs.sh",
 }
 
 # Shell files that are no command of their own.
@@ -49,6 +53,9 @@ MISUSE = [
     ("scripts/docker/docker_run.sh", ["bazel", "build"], "expected one command (quote it), got 2 arguments"),
     ("bench/run.sh", ["--repeat"], "--repeat needs a value"),
     ("e2e/change_test.sh", ["extra"], "unexpected argument 'extra'"),
+    ("scripts/remote_cluster.sh", [], "no command given"),
+    ("scripts/remote_cluster.sh", ["restart"], "unknown command 'restart'"),
+    ("scripts/remote_cluster.sh", ["stop", "now"], "unexpected argument 'now'"),
 ]
 
 
@@ -60,7 +67,7 @@ def _run(script: str, *args: str) -> subprocess.CompletedProcess:
 def test_every_shell_file_is_a_script_here_or_a_known_library():
     """Of the shell files this test has (every one under scripts/, the others named in BUILD)."""
     found = set()
-    for top in ("scripts", "bench", "e2e", "shuffler"):
+    for top in ("scripts", "bench", "e2e", "shuffler", "tools"):
         for directory, _, files in os.walk(top):
             found |= {os.path.join(directory, f) for f in files if f.endswith(".sh")}
     assert found == set(SCRIPTS) | set(NOT_COMMANDS)

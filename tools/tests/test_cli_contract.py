@@ -32,11 +32,15 @@ TOOLS = {
     "sign": "tools/evidence/sign",
     "image_tarball": "tools/image/image_tarball",
     "verify": "tools/verify/verify",
+    "action_key_check": "tools/actionkey/action_key_check",
 }
 
-# argparse reports missing required flags before unknown ones: give deb_tree its required flags
-# where another error is tested.
-REQUIRED = {"deb_tree": ["--data=python3=data.tar.xz", "--output=."]}
+# argparse (and absl) report missing required flags before other errors: give deb_tree and
+# action_key_check their required flags where another error is tested.
+REQUIRED = {
+    "deb_tree": ["--data=python3=data.tar.xz", "--output=."],
+    "action_key_check": ["--a=a.json", "--b=b.json"],
+}
 
 # A flag value each tool must refuse before it runs (update_expected has no flags of its own).
 BAD_VALUES = {
@@ -54,6 +58,7 @@ BAD_VALUES = {
     "sign": ["--envelope"],
     "image_tarball": ["--repo_tag"],
     "verify": ["--now=soon"],
+    "action_key_check": ["--require_same_actions=maybe"],
 }
 
 
@@ -79,6 +84,7 @@ BAD_INPUT = {
     "sign": ({"e.json": '{"payloadType": "x", "payload": "", "signatures": []}'},
              ["--envelope={tmp}/e.json", "--key={tmp}/missing.pem", "--output={tmp}/signed.json"], {}),
     "image_tarball": ({}, ["--layout={tmp}/missing", "--repo_tag=app:latest", "--output={tmp}/app.tar"], {}),
+    "action_key_check": ({"a.json": "[1, 2]"}, ["--a={tmp}/a.json", "--b={tmp}/a.json"], {}),
     "verify": ({}, ["appraise", "--token={tmp}/missing.jwt", "--jwks={tmp}/jwks.json", "--audience=a"], {}),
 }
 
