@@ -179,7 +179,9 @@ wait_port "$server_ip" 50051 60 server.bgd
 
 # Each worker: a CAS daemon (the worker's local cache, staging inputs) and the worker, in one
 # mount namespace (casd stages through mounts the worker must see) and the worker's network.
-runner_args=()
+# Inputs are staged as hard links out of casd's cache, not through buildbox-fuse: under load the
+# FUSE staging gave actions intermittent EIO on their inputs (a staged python3.11, an execvp).
+runner_args=(--runner-arg=--staging-mode=copy-or-link)
 for dir in /usr /bin /lib /lib64; do
   # /bin, /lib, /lib64 are links into /usr (merged /usr): bwrap binds the directory they name.
   [[ -e $dir ]] && runner_args+=("--runner-arg=--ro-bind-mount=$(readlink -f "$dir"):$dir")
