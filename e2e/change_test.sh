@@ -15,28 +15,17 @@
 set -uo pipefail
 workspace=$(cd "$(dirname "$0")/.." && pwd)
 . "$workspace/scripts/format.sh"
+. "$workspace/scripts/checks.sh"
 no_arguments "$@"
 copy=$(mktemp -d /tmp/reproimage-change.XXXXXX)
-passed=0 failed=0
-out=$(mktemp)
 cleanup() {
   (cd "$copy" && ./scripts/buildenv/run.sh bazel shutdown) >/dev/null 2>&1
   outputs=$(ls -d "${REPROIMAGE_CACHE:-$HOME/.cache/reproimage}"/outputs/*-"$(printf '%s' "$copy" | sha256sum | cut -c1-12)" 2>/dev/null)
-  rm -rf "$copy" "$out" $outputs
+  rm -rf "$copy" $outputs
 }
 trap cleanup EXIT
 
-check() {  # check NAME CMD...
-  local name=$1
-  shift
-  if "$@" >"$out" 2>&1; then
-    passed=$((passed + 1)); printf 'PASS %s\n' "$name"
-  else
-    failed=$((failed + 1)); printf 'FAIL %s\n' "$name"; sed 's/^/    /' "$out" | tail -30
-  fi
-}
-
-(cd "$workspace" && tar --exclude='./bazel-*' --exclude='./.git' -cf - .) | tar -xf - -C "$copy"
+copy_workspace "$workspace" "$copy"
 cd "$copy" || exit 1
 image=shuffler/services/taskbuilder/task_builder_image
 expected=e2e/expected/task_builder.jsonl
@@ -137,5 +126,4 @@ check "a lock change changes only the packages layer" lock_change_touches_only_t
 check "a Java source change changes only that image's application layer" java_change_touches_only_its_application_layer
 check "a C++ source change changes only the application layers of the images that ship it" \
   cpp_change_touches_only_the_application_layers_that_ship_it
-echo "$passed passed, $failed failed"
-((failed == 0))
+checks_summary

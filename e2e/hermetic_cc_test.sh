@@ -18,6 +18,7 @@
 set -uo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
 . "$project/scripts/format.sh"
+. "$project/scripts/checks.sh"
 no_arguments "$@"
 if [[ ! -f /etc/reproimage-buildenv ]]; then
   exec "$project/scripts/buildenv/run.sh" ./e2e/hermetic_cc_test.sh
@@ -27,28 +28,10 @@ work=/var/tmp/reproimage-hermetic-cc
 rm -rf "$work"
 mkdir -p "$work"
 started=$SECONDS
-passed=0 failed=0
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
 
 # The native targets: the toolchain's tests and test data, the ELF reader's, the JNI library.
 packages=(//toolchains/cc/... //tools/elf/... //shuffler/native/...)
 outputs=(toolchains/cc shuffler/native tools/elf)
-
-check() {  # check NAME CMD...
-  local name=$1
-  shift
-  if "$@" >"$out" 2>&1; then
-    passed=$((passed + 1)); printf 'PASS %s\n' "$name"
-  else
-    failed=$((failed + 1)); printf 'FAIL %s\n' "$name"; sed 's/^/    /' "$out" | tail -30
-  fi
-}
-
-copy_workspace() {
-  mkdir -p "$1"
-  (cd "$project" && tar --exclude='./bazel-*' --exclude='./.git' -cf - .) | tar -xf - -C "$1"
-}
 
 # The paths to hide: compilers' and binutils' real files (blocking a symlink whose target is
 # blocked too fails inside the sandbox, so only resolved files), and the directories of GCC's
@@ -85,8 +68,8 @@ timed() {
 
 a_src="$work/a/src"
 b_src="$work/b/a much deeper/build path/src"
-copy_workspace "$a_src"
-copy_workspace "$b_src"
+copy_workspace "$project" "$a_src"
+copy_workspace "$project" "$b_src"
 
 build_a() {
   timed a "$a_src" "$work/a/fetch.log" fetch @clang16_tools//:files @clang16_sysroot//:files &&
@@ -173,5 +156,4 @@ echo "hidden from B's actions: ${hidden[*]}"
   grep -E 'libaggregation-jni.so$|aggregator_test$|checkpoint_test$' "$work/a.digests" | sed 's/^/  /' 
 rm -rf "$work" 2>/dev/null || { chmod -R u+w "$work" && rm -rf "$work"; }
 echo "hermetic_cc_test.sh: finished in $(human_duration $((SECONDS - started)))"
-echo "$passed passed, $failed failed"
-((failed == 0))
+checks_summary

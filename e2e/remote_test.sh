@@ -16,6 +16,7 @@
 set -uo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
 . "$project/scripts/format.sh"
+. "$project/scripts/checks.sh"
 no_arguments "$@"
 if [[ ! -f /etc/reproimage-buildenv ]]; then
   exec "$project/scripts/buildenv/run.sh" ./e2e/remote_test.sh
@@ -25,24 +26,7 @@ work=/var/tmp/reproimage-remote-e2e
 rm -rf "$work"
 mkdir -p "$work"
 started=$SECONDS
-passed=0 failed=0
-out=$(mktemp)
-trap 'rm -f "$out"; "$project/scripts/remote_cluster.sh" stop >/dev/null 2>&1' EXIT
-
-check() {  # check NAME CMD...
-  local name=$1
-  shift
-  if "$@" >"$out" 2>&1; then
-    passed=$((passed + 1)); printf 'PASS %s\n' "$name"
-  else
-    failed=$((failed + 1)); printf 'FAIL %s\n' "$name"; sed 's/^/    /' "$out" | tail -30
-  fi
-}
-
-copy_workspace() {
-  mkdir -p "$1"
-  (cd "$project" && tar --exclude='./bazel-*' --exclude='./.git' --exclude='./user.bazelrc' -cf - .) | tar -xf - -C "$1"
-}
+trap '"$project/scripts/remote_cluster.sh" stop >/dev/null 2>&1' EXIT
 
 build() {  # build NAME SRC BAZEL_ARGS...: //:image_hashes in SRC with NAME's own output root
   local name=$1 src=$2
@@ -89,9 +73,9 @@ all_cache_hits() {  # all_cache_hits NAME: every spawn was a remote cache hit, n
 check "the cluster starts and prints its address" sh -c "'$project/scripts/remote_cluster.sh' start >'$work/address' && grep -q '^grpc://' '$work/address'"
 address=$(cat "$work/address" 2>/dev/null)
 remote=(--config=remote "--remote_executor=$address")
-copy_workspace "$work/a/src"
-copy_workspace "$work/b/another path/src"
-copy_workspace "$work/c/src"
+copy_workspace "$project" "$work/a/src"
+copy_workspace "$project" "$work/b/another path/src"
+copy_workspace "$project" "$work/c/src"
 
 check "A: every image builds with --config=remote from a clean output base" build a "$work/a/src" "${remote[@]}"
 check "A: every action ran remotely, none in linux-sandbox" all_remote a
@@ -122,5 +106,4 @@ check "the cluster stops: none of its $(wc -w <<<"$cluster_pids") processes is l
 
 sed 's/^/  /' "$work/times"
 echo "remote_test.sh: finished in $(human_duration $((SECONDS - started)))"
-echo "$passed passed, $failed failed"
-((failed == 0))
+checks_summary

@@ -36,6 +36,7 @@ SCRIPTS = {
 # Shell files that are no command of their own.
 NOT_COMMANDS = {
     "scripts/format.sh": "sourced by the scripts (this shape's helpers)",
+    "scripts/checks.sh": "sourced by the shell tests (PASS/FAIL lines, the closing count)",
     "scripts/buildenv/lib.sh": "sourced by the build environment's scripts",
     "scripts/buildenv/bazel-wrapper.sh": "installed as `bazel` inside the environment: its options are Bazel's",
     "scripts/workspace_status.sh": "Bazel's --workspace_status_command (--config=release): run by Bazel, with no arguments",

@@ -7,24 +7,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 . scripts/format.sh
+. scripts/checks.sh
 no_arguments "$@"
 buildenv=scripts/buildenv
-passed=0 failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-check() {  # check NAME CMD...: CMD's status decides
-  local name=$1
-  shift
-  if "$@" >"$tmp/out" 2>&1; then
-    passed=$((passed + 1))
-    printf 'PASS %s\n' "$name"
-  else
-    failed=$((failed + 1))
-    printf 'FAIL %s\n' "$name"
-    sed 's/^/    /' "$tmp/out" | tail -20
-  fi
-}
 
 # A bad invocation prints exactly one line, mentioning PATTERN, and exits non-zero.
 one_line_error() {  # one_line_error PATTERN CMD...
@@ -112,5 +99,4 @@ check "missing root privileges: one line" one_line_error "needs root privileges"
 check "no space: one line" one_line_error "not enough space" no_space_is_one_line
 check "run.sh without a command: one line" one_line_error "no command given; usage: ./scripts/buildenv/run.sh" "$buildenv/run.sh"
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+checks_summary
