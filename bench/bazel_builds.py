@@ -25,7 +25,8 @@ from typing import Iterator, Optional
 
 from bench.common import Context, Row, ToolFailed, check, log
 from bench.measure import remove, run_checked
-from bench.execlog import read_execution_log, walltime_seconds
+from bench.execlog import walltime_seconds
+from tools.actionkey.execution_log import read_log_objects
 
 SECTION = "bazel"
 TARGET = "//:image_hashes"
@@ -134,7 +135,7 @@ def build(ctx: Context, name: str) -> tuple[float, str, list[str]]:
 
 def executed_actions(exec_log_path: str) -> list[str]:
     actions = []
-    for spawn in read_execution_log(exec_log_path):
+    for spawn in read_log_objects(exec_log_path):
         if spawn.get("cacheHit"):
             continue
         wall = walltime_seconds(spawn)

@@ -20,8 +20,9 @@ from typing import Optional
 
 from bench.common import Context, log
 from bench.datagen import iter_files
-from bench.execlog import read_execution_log, walltime_seconds
+from bench.execlog import walltime_seconds
 from bench.measure import Timing, best_of, file_size, remove, run_checked, run_timed
+from tools.actionkey.execution_log import read_log_objects
 
 # The project's own bazel_deps resolve offline in the build environment, and every module its
 # /etc/bazel.bazelrc overrides (rules_shell, stardoc, ...) must be in the graph or Bazel refuses
@@ -115,7 +116,7 @@ def warm_build(ctx: Context, ws: str) -> dict[str, float]:
     run_checked(["bazel", "build", *TARGETS.values(), f"--execution_log_json_file={exec_log}",
                  "--noexecution_log_sort"], cwd=ws, log_path=os.path.join(ctx.work, "pkg_tar_bazel.log"))
     walltimes = {}
-    for spawn in read_execution_log(exec_log):
+    for spawn in read_log_objects(exec_log):
         seconds = walltime_seconds(spawn)
         if spawn.get("mnemonic") == "PackageTar" and seconds is not None:
             walltimes[_short_label(spawn.get("targetLabel", ""))] = seconds

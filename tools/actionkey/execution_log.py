@@ -65,16 +65,16 @@ def _spawn(obj: Mapping[str, Any], where: str) -> Spawn:
     )
 
 
-def parse_execution_log(text: str, path: str) -> list[Spawn]:
+def log_objects(text: str, path: str) -> list[dict[str, Any]]:
     """The log is a sequence of JSON objects, one per spawn, not one JSON document."""
     decoder = json.JSONDecoder()
-    spawns: list[Spawn] = []
+    objects: list[dict[str, Any]] = []
     index = 0
     while True:
         while index < len(text) and text[index].isspace():
             index += 1
         if index >= len(text):
-            return spawns
+            return objects
         try:
             obj, index = decoder.raw_decode(text, index)
         except json.JSONDecodeError as e:
@@ -83,11 +83,16 @@ def parse_execution_log(text: str, path: str) -> list[Spawn]:
                 "bazel build --execution_log_json_file=FILE (the compact and binary formats are not read)"
             ) from None
         if not isinstance(obj, dict):
-            raise UserError(f"{path}: entry {len(spawns) + 1} is not a JSON object; is this a Bazel execution log?")
-        spawns.append(_spawn(obj, f"{path}: entry {len(spawns) + 1}"))
+            raise UserError(f"{path}: entry {len(objects) + 1} is not a JSON object; is this a Bazel execution log?")
+        objects.append(obj)
 
 
-def read_execution_log(path: str) -> list[Spawn]:
+def parse_execution_log(text: str, path: str) -> list[Spawn]:
+    return [_spawn(obj, f"{path}: entry {n}") for n, obj in enumerate(log_objects(text, path), 1)]
+
+
+def read_log_objects(path: str) -> list[dict[str, Any]]:
+    """The log's entries as JSON objects (what the benchmarks read: runner, metrics)."""
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -97,4 +102,8 @@ def read_execution_log(path: str) -> list[Spawn]:
         raise UserError(
             f"{path}: not a JSON execution log (binary); write one with bazel build --execution_log_json_file=FILE"
         ) from None
-    return parse_execution_log(text, path)
+    return log_objects(text, path)
+
+
+def read_execution_log(path: str) -> list[Spawn]:
+    return [_spawn(obj, f"{path}: entry {n}") for n, obj in enumerate(read_log_objects(path), 1)]
