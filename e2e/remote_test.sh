@@ -26,7 +26,8 @@ work=/var/tmp/reproimage-remote-e2e
 rm -rf "$work"
 mkdir -p "$work"
 started=$SECONDS
-trap '"$project/scripts/remote_cluster.sh" stop >/dev/null 2>&1' EXIT
+# The cluster's stored data goes at the end: its CAS has no eviction and would grow run by run.
+trap '"$project/scripts/remote_cluster.sh" clean >/dev/null 2>&1' EXIT
 
 build() {  # build NAME SRC BAZEL_ARGS...: //:image_hashes in SRC with NAME's own output root
   local name=$1 src=$2
@@ -69,7 +70,8 @@ all_cache_hits() {  # all_cache_hits NAME: every spawn was a remote cache hit, n
   [[ $line == *"remote cache hit"* ]] && ! grep -Eq '[0-9]+ (remote|linux-sandbox|local|processwrapper-sandbox)[.,]' <<<"$line"
 }
 
-"$project/scripts/remote_cluster.sh" stop >/dev/null 2>&1
+# A cold start: no CAS or action cache left from an earlier run.
+"$project/scripts/remote_cluster.sh" clean >/dev/null 2>&1
 check "the cluster starts and prints its address" sh -c "'$project/scripts/remote_cluster.sh' start >'$work/address' && grep -q '^grpc://' '$work/address'"
 address=$(cat "$work/address" 2>/dev/null)
 remote=(--config=remote "--remote_executor=$address")

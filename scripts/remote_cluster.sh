@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ./scripts/remote_cluster.sh start|stop|status: a local remote-execution cluster (BuildGrid + two buildbox workers).
+# ./scripts/remote_cluster.sh start|stop|status|clean: a local remote-execution cluster (BuildGrid + two buildbox workers).
 #
 # Three "hosts", each in its own network namespace joined by a bridge on the machine: the server
 # (BuildGrid 0.4.4, a Remote Execution API server with CAS, action cache and scheduler, and the
@@ -13,6 +13,8 @@
 #           grpc://10.77.0.10:50051 (use with --config=remote or --config=remote_cache)
 #   stop    stops every process of the cluster and removes its network; the CAS stays on disk
 #   status  prints `running <address>` or `stopped` (exit status 0 or 3)
+#   clean   stops the cluster and deletes what it stored (CAS, database, worker caches, logs);
+#           the BuildGrid venv stays. The server's CAS has no eviction: clean it now and then.
 #
 # State (CAS, database, logs) is in ~/.cache/reproimage/remote (REPROIMAGE_CACHE moves it).
 # REPROIMAGE_REMOTE_SUBNET (default 10.77.0) chooses the cluster's /24: the machine is .1, the
@@ -22,7 +24,7 @@ project=$(cd "$(dirname "$0")/.." && pwd)
 . "$project/scripts/format.sh"
 case ${1-} in
   -h | --help) script_help ;;
-  start | stop | status) command=$1 ;;
+  start | stop | status | clean) command=$1 ;;
   '') usage_error "no command given" ;;
   -*) usage_error "unknown option '$1'" ;;
   *) usage_error "unknown command '$1'" ;;
@@ -135,6 +137,12 @@ case $command in
   stop)
     stop
     log "stopped"
+    exit 0
+    ;;
+  clean)
+    stop
+    rm -rf "$state/cas" "$state/pg" "$state/pgsock" "$state/logs" "${workers[@]/#/$state/}"
+    log "stopped; its CAS, database and worker caches are deleted"
     exit 0
     ;;
 esac

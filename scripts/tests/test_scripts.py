@@ -27,7 +27,7 @@ SCRIPTS = {
     "e2e/hermetic_cc_test.sh": "./e2e/hermetic_cc_test.sh",
     "e2e/toolchains/toolchains_test.sh": "./e2e/toolchains/toolchains_test.sh",
     "shuffler/services/services_test.sh": "./shuffler/services/services_test.sh",
-    "scripts/remote_cluster.sh": "./scripts/remote_cluster.sh start|stop|status",
+    "scripts/remote_cluster.sh": "./scripts/remote_cluster.sh start|stop|status|clean",
     "scripts/remote/relock.sh": "./scripts/remote/relock.sh",
     "e2e/remote_test.sh": "./e2e/remote_test.sh",
     "tools/actionkey/tests/capture_logs.sh": "./tools/actionkey/tests/capture_logs.sh",
