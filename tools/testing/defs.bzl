@@ -3,6 +3,12 @@
 load("@pypi//:requirements.bzl", "requirement")
 load("@rules_python//python:defs.bzl", "py_library", "py_test")
 
+# Tags of a test that needs the machine's real root: it gives files to other owners, switches to
+# an image's user (65532), mounts a file system or starts a nested Bazel. A sandbox's user
+# namespace (mapping only root) and a remote worker (one user in bubblewrap) refuse that, so the
+# test runs unsandboxed on this machine, with --config=remote too (which falls back to local).
+REAL_ROOT_TAGS = ["no-sandbox", "no-remote-exec"]
+
 def py_pytest(name, srcs, deps = [], args = [], **kwargs):
     """A py_test running `srcs` with pytest (plus pytest and hypothesis as dependencies).
 
@@ -34,7 +40,7 @@ def py_pytest_suite(name, package_deps, data = [], env = {}, per_test_tags = {},
       package_deps: what the tests exercise (py_library labels).
       data: runtime files of every test.
       env: environment of every test.
-      per_test_tags: {"test_x.py": [tags]} for tests that need them (e.g. "no-sandbox").
+      per_test_tags: {"test_x.py": [tags]} for tests that need them (e.g. REAL_ROOT_TAGS).
       per_test_data: {"test_x.py": [labels]}: runtime files only that test needs (a JDK, say).
       per_test_env: {"test_x.py": {name: value}}: environment only that test needs.
       size: test size of every test.

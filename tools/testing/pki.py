@@ -7,10 +7,27 @@ import os
 import shutil
 import ssl
 import subprocess
+import tempfile
+
+# What `openssl req` needs of a configuration when every value is on its command line. Without
+# one it reads the machine's /etc/ssl/openssl.cnf, which a remote worker does not show.
+_MINIMAL_CONFIG = "[req]\ndistinguished_name = dn\n[dn]\n"
+_config_path: str | None = None
 
 
-def _run(*cmd: str, cwd: str | None = None) -> None:
-    subprocess.run(cmd, cwd=cwd, check=True, capture_output=True)
+def openssl(*args: str, input: bytes | None = None, cwd: str | None = None) -> bytes:
+    """Runs `openssl ARGS` with a minimal configuration of its own; its stdout. A failure raises
+    with openssl's message (its stderr), not just the exit status."""
+    global _config_path
+    if _config_path is None:
+        with tempfile.NamedTemporaryFile("w", prefix="openssl-", suffix=".cnf", delete=False) as f:
+            f.write(_MINIMAL_CONFIG)
+        _config_path = f.name
+    result = subprocess.run(["openssl", *args], input=input, cwd=cwd, capture_output=True,
+                            env=dict(os.environ, OPENSSL_CONF=_config_path))
+    if result.returncode != 0:
+        raise RuntimeError(f"openssl {' '.join(args)} failed: {result.stderr.decode(errors='replace').strip()}")
+    return result.stdout
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,11 +49,11 @@ def make_pki(directory: str) -> Pki:
     """
     os.makedirs(directory, exist_ok=True)
     p = lambda name: os.path.join(directory, name)  # noqa: E731
-    _run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("ca.key"), "-out", p("ca.crt"),
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("ca.key"), "-out", p("ca.crt"),
          "-days", "3", "-subj", "/CN=registry-test-ca",
          "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
          "-addext", "subjectKeyIdentifier=hash")
-    _run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", p("server.key"), "-out", p("server.csr"),
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", p("server.key"), "-out", p("server.csr"),
          "-subj", "/CN=127.0.0.1")
     with open(p("server.ext"), "w") as f:
         f.write("basicConstraints=critical,CA:FALSE\n"
@@ -45,9 +62,9 @@ def make_pki(directory: str) -> Pki:
                 "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
                 "subjectKeyIdentifier=hash\n"
                 "authorityKeyIdentifier=keyid,issuer\n")
-    _run("openssl", "x509", "-req", "-in", p("server.csr"), "-CA", p("ca.crt"), "-CAkey", p("ca.key"),
+    openssl("x509", "-req", "-in", p("server.csr"), "-CA", p("ca.crt"), "-CAkey", p("ca.key"),
          "-CAcreateserial", "-out", p("server.crt"), "-days", "3", "-extfile", p("server.ext"))
-    _run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("signing.key"),
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("signing.key"),
          "-out", p("signing.crt"), "-days", "3", "-subj", "/CN=token-signer")
     cert_dir = p("certdir")
     os.makedirs(cert_dir, exist_ok=True)

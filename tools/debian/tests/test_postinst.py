@@ -14,6 +14,7 @@ from tools.common.errors import UserError
 from tools.debian import java_truststore
 from tools.debian.repack import repack
 from tools.debian.tests.debfixtures import build_deb
+from tools.testing import pki
 
 _POSTINST = """#!/bin/sh
 set -e
@@ -37,9 +38,8 @@ def keytool() -> str:
 def make_certificate(tmp_path, name: str) -> bytes:
     """A real self-signed CA certificate (PEM), made by openssl."""
     key, cert = tmp_path / f"{name}.key", tmp_path / f"{name}.crt"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                    "-keyout", str(key), "-out", str(cert), "-days", "3650", "-subj", f"/CN={name}"],
-                   check=True, capture_output=True)
+    pki.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", str(key), "-out", str(cert), "-days", "3650", "-subj", f"/CN={name}")
     return cert.read_bytes()
 
 

@@ -20,7 +20,7 @@ import time
 import urllib.parse
 from typing import Callable
 
-from tools.testing.pki import Pki, client_ssl_context, make_pki, server_ssl_context  # noqa: F401 - make_pki for callers
+from tools.testing.pki import Pki, client_ssl_context, make_pki, openssl, server_ssl_context  # noqa: F401 - make_pki for callers
 
 USER = "alice"
 PASSWORD = "s3cr3t-Pa55word-never-printed"
@@ -413,8 +413,7 @@ class TokenServer:
         claims = {"iss": TOKEN_ISSUER, "sub": user, "aud": service, "exp": now + 300, "nbf": now - 10,
                   "iat": now, "jti": hashlib.sha256(os.urandom(16)).hexdigest(), "access": access}
         signing_input = (_b64url(json.dumps(header).encode()) + "." + _b64url(json.dumps(claims).encode()))
-        signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.pki.signing_key],
-                                   input=signing_input.encode(), capture_output=True, check=True).stdout
+        signature = openssl("dgst", "-sha256", "-sign", self.pki.signing_key, input=signing_input.encode())
         token = signing_input + "." + _b64url(signature)
         self._answer(h, 200, {key: token, "expires_in": 300, "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ")})
 
