@@ -20,9 +20,7 @@ project=$(cd "$(dirname "$0")/.." && pwd)
 . "$project/scripts/format.sh"
 . "$project/scripts/checks.sh"
 no_arguments "$@"
-if [[ ! -f /etc/reproimage-buildenv ]]; then
-  exec "$project/scripts/buildenv/run.sh" ./e2e/hermetic_cc_test.sh
-fi
+in_buildenv
 
 work=/var/tmp/reproimage-hermetic-cc
 rm -rf "$work"

@@ -18,9 +18,7 @@ project=$(cd "$(dirname "$0")/.." && pwd)
 . "$project/scripts/format.sh"
 . "$project/scripts/checks.sh"
 no_arguments "$@"
-if [[ ! -f /etc/reproimage-buildenv ]]; then
-  exec "$project/scripts/buildenv/run.sh" ./e2e/remote_test.sh
-fi
+in_buildenv
 
 work=/var/tmp/reproimage-remote-e2e
 rm -rf "$work"

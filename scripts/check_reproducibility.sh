@@ -48,9 +48,7 @@ for name in ${only//,/ }; do
   [[ " ${conditions[*]} " == *" $name "* ]] ||
     usage_error "unknown condition '$name' in --only (conditions: ${conditions[*]})"
 done
-if [[ ! -f /etc/reproimage-buildenv ]]; then
-  exec "$project/scripts/buildenv/run.sh" ./scripts/check_reproducibility.sh "${args[@]+"${args[@]}"}"
-fi
+in_buildenv "${args[@]+"${args[@]}"}"
 
 # A directory of this run's own: checkouts sharing a build environment share /var/tmp, and a fixed
 # path would let one run delete another's builds.

@@ -1,5 +1,5 @@
 # Shared by the project's shell scripts; sourced, never run (POSIX sh, so /bin/sh scripts can
-# source it too). Two things every script does the same way:
+# source it too). Three things every script does the same way:
 #
 # - messages: durations in the same format as the Python tools' (tools/common/units.py), at the
 #   precision of the shell's clock;
@@ -7,7 +7,15 @@
 #   its --help, and the header's first line reads `<how to run it>: <what it does>`; the part
 #   before ": " is the usage line a bad option or argument prints, in one line:
 #   `<script>: error: <what is wrong>; usage: <usage line> (see --help)`, exit status 2.
+# - the build environment: a script that needs it enters it itself (`in_buildenv "$@"`).
 # shellcheck shell=sh
+
+in_buildenv() {  # in_buildenv ARG...: outside the build environment, runs this script in it with ARGs instead
+  # (never returns); inside, does nothing. Needs $project, the checkout's root, as every script sets.
+  [ -f /etc/reproimage-buildenv ] && return 0
+  in_buildenv_script=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+  exec "$project/scripts/buildenv/run.sh" "./${in_buildenv_script#"$project"/}" "$@"
+}
 
 human_duration() {  # human_duration SECONDS: `12s`, `3m07s`
   if [ "$1" -ge 60 ]; then printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); else printf '%ds' "$1"; fi

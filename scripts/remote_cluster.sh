@@ -30,9 +30,7 @@ case ${1-} in
   *) usage_error "unknown command '$1'" ;;
 esac
 [[ $# -eq 1 ]] || usage_error "unexpected argument '$2'"
-if [[ ! -f /etc/reproimage-buildenv ]]; then
-  exec "$project/scripts/buildenv/run.sh" ./scripts/remote_cluster.sh "$@"
-fi
+in_buildenv "$@"
 
 state=/var/cache/reproimage/remote
 subnet=${REPROIMAGE_REMOTE_SUBNET:-10.77.0}
@@ -190,7 +188,9 @@ wait_port "$server_ip" 50051 60 server.bgd
 # Inputs are staged as hard links out of casd's cache, not through buildbox-fuse: under load the
 # FUSE staging gave actions intermittent EIO on their inputs (a staged python3.11, an execvp).
 runner_args=(--runner-arg=--staging-mode=copy-or-link)
-for dir in /usr /bin /lib /lib64; do
+# The environment's /usr and the configuration its tools read: /etc/alternatives (awk, ...),
+# /etc/ssl (openssl's configuration, the CA bundle), /etc/containers (skopeo's signature policy).
+for dir in /usr /bin /lib /lib64 /etc/alternatives /etc/ssl /etc/containers; do
   # /bin, /lib, /lib64 are links into /usr (merged /usr): bwrap binds the directory they name.
   [[ -e $dir ]] && runner_args+=("--runner-arg=--ro-bind-mount=$(readlink -f "$dir"):$dir")
 done

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from tools.common.errors import UserError
+from tools.common.files import read_bytes
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 
@@ -53,17 +54,9 @@ def _check_key(key: Any, path: str, what: str) -> Any:
     raise UserError(f"{what} {path} is neither an ed25519 nor an ECDSA P-256 key")
 
 
-def _read(path: str, what: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as e:
-        raise UserError(f"cannot read the {what} {path}: {e.strerror}") from None
-
-
 def load_private_key(path: str, password: bytes | None = None) -> PrivateKey:
     """An ed25519 or ECDSA P-256 private key from a PEM (PKCS#8, SEC1) or DER file."""
-    data = _read(path, "signing key")
+    data = read_bytes(path, "signing key")
     for loader in (serialization.load_pem_private_key, serialization.load_der_private_key):
         try:
             return _check_key(loader(data, password=password), path, "signing key")
@@ -76,7 +69,7 @@ def load_private_key(path: str, password: bytes | None = None) -> PrivateKey:
 
 def load_public_key(path: str) -> PublicKey:
     """An ed25519 or ECDSA P-256 public key (PEM or DER SubjectPublicKeyInfo)."""
-    data = _read(path, "public key")
+    data = read_bytes(path, "public key")
     for loader in (serialization.load_pem_public_key, serialization.load_der_public_key):
         try:
             return _check_key(loader(data), path, "public key")

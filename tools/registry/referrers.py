@@ -24,6 +24,7 @@ from typing import Any, Callable, Sequence
 
 from tools.common import canonical_json, oci
 from tools.common.digest import sha256_digest
+from tools.common.files import read_bytes
 from tools.registry.client import OCI_INDEX, Manifest, RegistryClient, referrers_tag
 from tools.registry.errors import RegistryError
 
@@ -81,14 +82,6 @@ class Attached:
     scheme: str  # "referrers API" or "tag sha256-..."
 
 
-def _read(path: str, what: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as e:
-        raise RegistryError(f"cannot read the {what} {path}: {e.strerror}") from None
-
-
 def _put_blob(client: RegistryClient, data: bytes, scratch: str) -> None:
     digest = sha256_digest(data)
     if client.blob_exists(digest):
@@ -107,7 +100,7 @@ def attach(client: RegistryClient, subject: oci.Descriptor, evidence: Sequence[E
     tag_entries: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="referrers-") as scratch:
         for item in evidence:
-            data = _read(item.path, item.kind)
+            data = read_bytes(item.path, item.kind, RegistryError)
             _put_blob(client, EMPTY_DATA, scratch)
             _put_blob(client, data, scratch)
             manifest = artifact_manifest(subject, item.artifact_type, item.media_type, data, item.title)

@@ -4,9 +4,10 @@ load("@pypi//:requirements.bzl", "requirement")
 load("@rules_python//python:defs.bzl", "py_library", "py_test")
 
 # Tags of a test that needs the machine's real root: it gives files to other owners, switches to
-# an image's user (65532), mounts a file system or starts a nested Bazel. A sandbox's user
-# namespace (mapping only root) and a remote worker (one user in bubblewrap) refuse that, so the
-# test runs unsandboxed on this machine, with --config=remote too (which falls back to local).
+# an image's user (65532), mounts a file system, enters namespaces of its own (an unpacked image's
+# root) or starts a nested Bazel. A sandbox's user namespace (mapping only root) or a remote
+# worker (one user in bubblewrap, no nested namespaces) refuses some of that, so the test runs
+# unsandboxed on this machine, with --config=remote too (which falls back to local for it).
 REAL_ROOT_TAGS = ["no-sandbox", "no-remote-exec"]
 
 def py_pytest(name, srcs, deps = [], args = [], **kwargs):

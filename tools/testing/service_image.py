@@ -19,7 +19,12 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+import pytest
+
 from tools.testing import oci_tools
+
+# Every Spring service answers this once it is up.
+SPRING_HEALTH = "/actuator/health"
 
 
 def free_port() -> int:
@@ -95,3 +100,27 @@ def running(rootfs: str, config: dict[str, Any], fcp_opts: Callable[[int], str],
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def fixtures(layout: str, options: str = "", health: str = SPRING_HEALTH) -> tuple[Any, Any]:
+    """The two module-scoped fixtures of a service's image test, to bind in the test module as
+
+        image, service = service_image.fixtures(LAYOUT, "--max_tasks 3")
+
+    `image` is (root file system, configuration) of the unpacked `layout`; `service` the running
+    entrypoint, started with FCP_OPTS `--port <free port> --address 127.0.0.1 <options>`, once
+    `health` answers.
+    """
+
+    @pytest.fixture(scope="module")
+    def image(tmp_path_factory):
+        return unpack(layout, str(tmp_path_factory.mktemp("image") / "bundle"))
+
+    @pytest.fixture(scope="module")
+    def service(image):
+        rootfs, config = image
+        with running(rootfs, config, lambda port: f"--port {port} --address 127.0.0.1 {options}".rstrip(),
+                     health) as started:
+            yield started
+
+    return image, service

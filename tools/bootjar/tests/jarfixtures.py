@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).parents[3]
 TOOL = REPO_ROOT / "tools" / "bootjar" / "spring_boot_jar.py"
 LAUNCHER_ENTRY = "org/springframework/boot/loader/launch/JarLauncher.class"
 LOADER_VERSION = "3.5.7"

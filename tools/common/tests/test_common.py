@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tools.common import atomic, canonical_json, digest, json_file, units
+from tools.common import atomic, canonical_json, digest, files, json_file, units
 from tools.common.errors import UserError
 
 
@@ -126,6 +126,20 @@ def test_load_json_fails_in_one_line_naming_the_file(tmp_path, content, message)
         json_file.load_json(str(tmp_path), "spec")
     path.write_bytes(b'{"a": [1, 2]}')
     assert json_file.load_json(str(path), "spec") == {"a": [1, 2]}
+
+
+def test_read_bytes_names_the_file_and_its_role_in_one_line(tmp_path):
+    key = tmp_path / "key.pem"
+    key.write_bytes(b"\x00pem")
+    assert files.read_bytes(str(key), "signing key") == b"\x00pem"
+    with pytest.raises(UserError, match=r"^cannot read the signing key .*/absent\.pem: No such file or directory$"):
+        files.read_bytes(str(tmp_path / "absent.pem"), "signing key")
+
+    class OwnError(Exception):
+        pass
+
+    with pytest.raises(OwnError, match=r"^cannot read the SBOM .*: Is a directory$"):
+        files.read_bytes(str(tmp_path), "SBOM", OwnError)
 
 
 def test_sizes_and_durations_read_the_same_everywhere():

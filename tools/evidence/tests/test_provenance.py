@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tools.evidence import dsse
 
-PROVENANCE = Path(__file__).resolve().parents[1] / "provenance.py"
+PROVENANCE = Path(__file__).parents[1] / "provenance.py"
 DIGEST = "sha256:" + "12" * 32
 
 

@@ -21,7 +21,7 @@ from tools.common import canonical_json, oci
 from tools.image import assembler
 from tools.image.spec import ImageSpec, LayerInput
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).parents[3]
 ASSEMBLER = REPO_ROOT / "tools" / "image" / "image_assembler.py"
 IMAGE_DIFF = REPO_ROOT / "tools" / "image" / "image_diff.py"
 

@@ -15,7 +15,7 @@ from tools.verify import appraisal, jwt, reference
 from tools.verify.tests import tokens
 
 EXPECTED = "e2e/expected_hashes.json"
-VERIFY = Path(__file__).resolve().parents[1] / "verify.py"
+VERIFY = Path(__file__).parents[1] / "verify.py"
 
 
 @pytest.fixture(scope="module")

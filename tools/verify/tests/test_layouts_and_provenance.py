@@ -19,7 +19,7 @@ from tools.evidence import dsse
 from tools.image.tests.archives import class_bytes, jar
 from tools.image.tests.fixtures import Entry, build_image, write_layer
 
-TOOLS = Path(__file__).resolve().parents[2]
+TOOLS = Path(__file__).parents[2]
 VERIFY = TOOLS / "verify" / "verify.py"
 SIGN = TOOLS / "evidence" / "sign.py"
 

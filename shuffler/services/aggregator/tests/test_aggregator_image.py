@@ -13,17 +13,7 @@ LAYOUT = "shuffler/services/aggregator/aggregator_image"
 AGGREGATE = "/aggregator/v1/aggregate"
 
 
-@pytest.fixture(scope="module")
-def image(tmp_path_factory):
-    return service_image.unpack(LAYOUT, str(tmp_path_factory.mktemp("image") / "bundle"))
-
-
-@pytest.fixture(scope="module")
-def service(image):
-    rootfs, config = image
-    with service_image.running(rootfs, config, lambda port: f"--port {port} --address 127.0.0.1",
-                               "/actuator/health") as running:
-        yield running
+image, service = service_image.fixtures(LAYOUT)
 
 
 def test_layers_and_entrypoint(image):

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
-
 from tools.testing import oci_tools, service_image
 
 LAYOUT = "shuffler/services/collector/collector_image"
 REPORTS = "/collector/v1/populations/keyboard/tasks/t7/reports"
 
 
-@pytest.fixture(scope="module")
-def image(tmp_path_factory):
-    return service_image.unpack(LAYOUT, str(tmp_path_factory.mktemp("image") / "bundle"))
-
-
-@pytest.fixture(scope="module")
-def service(image):
-    rootfs, config = image
-    with service_image.running(rootfs, config, lambda port: f"--port {port} --address 127.0.0.1 --max_report_bytes 64",
-                               "/actuator/health") as running:
-        yield running
+image, service = service_image.fixtures(LAYOUT, "--max_report_bytes 64")
 
 
 def _upload(service, data: bytes):

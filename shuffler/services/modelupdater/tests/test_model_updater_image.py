@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
-
 from tools.testing import federated, oci_tools, service_image
 
 LAYOUT = "shuffler/services/modelupdater/model_updater_image"
 
 
-@pytest.fixture(scope="module")
-def image(tmp_path_factory):
-    return service_image.unpack(LAYOUT, str(tmp_path_factory.mktemp("image") / "bundle"))
-
-
-@pytest.fixture(scope="module")
-def service(image):
-    rootfs, config = image
-    with service_image.running(rootfs, config, lambda port: f"--port {port} --address 127.0.0.1 --max_versions 4",
-                               "/actuator/health") as running:
-        yield running
+image, service = service_image.fixtures(LAYOUT, "--max_versions 4")
 
 
 def test_binary_tar_holds_the_jar_and_every_native_library(image):

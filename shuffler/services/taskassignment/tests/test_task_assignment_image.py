@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tools.testing import oci_tools, service_image
 
 LAYOUT = "shuffler/services/taskassignment/task_assignment_image"
 TASKS = "--task keyboard:small:100:256:1 --task keyboard:big:120:1024:3 --task keyboard:also-big:120:512:3"
 
 
-@pytest.fixture(scope="module")
-def image(tmp_path_factory):
-    return service_image.unpack(LAYOUT, str(tmp_path_factory.mktemp("image") / "bundle"))
-
-
-@pytest.fixture(scope="module")
-def service(image):
-    rootfs, config = image
-    with service_image.running(rootfs, config, lambda port: f"--port {port} --address 127.0.0.1 {TASKS}",
-                               "/actuator/health") as running:
-        yield running
+image, service = service_image.fixtures(LAYOUT, TASKS)
 
 
 def test_two_layers_and_the_jar_where_the_entrypoint_looks(image):

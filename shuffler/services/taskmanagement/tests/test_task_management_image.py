@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tools.testing import oci_tools, service_image
 
 LAYOUT = "shuffler/services/taskmanagement/task_management_image"
 TASKS = "/taskmanagement/v1/populations/keyboard/tasks"
 
 
-@pytest.fixture(scope="module")
-def image(tmp_path_factory):
-    return service_image.unpack(LAYOUT, str(tmp_path_factory.mktemp("image") / "bundle"))
-
-
-@pytest.fixture(scope="module")
-def service(image):
-    rootfs, config = image
-    with service_image.running(rootfs, config, lambda port: f"--port {port} --address 127.0.0.1 --max_tasks 3",
-                               "/actuator/health") as running:
-        yield running
+image, service = service_image.fixtures(LAYOUT, "--max_tasks 3")
 
 
 def test_two_layers_and_the_jar_where_the_entrypoint_looks(image):

@@ -11,17 +11,7 @@ LAYOUT = "shuffler/services/taskscheduler/task_scheduler_image"
 DECISION = "/taskscheduler/v1/tasks/t1/rounds/{round}/decision"
 
 
-@pytest.fixture(scope="module")
-def image(tmp_path_factory):
-    return service_image.unpack(LAYOUT, str(tmp_path_factory.mktemp("image") / "bundle"))
-
-
-@pytest.fixture(scope="module")
-def service(image):
-    rootfs, config = image
-    with service_image.running(rootfs, config, lambda port: f"--port {port} --address 127.0.0.1",
-                               "/actuator/health") as running:
-        yield running
+image, service = service_image.fixtures(LAYOUT)
 
 
 def test_same_native_libraries_and_layers_but_no_launch_policy(image):
