@@ -1,6 +1,6 @@
-"""Benchmarks of the layer writer, Debian repack, image assembler, boot jar writer and Bazel builds.
+"""Benchmarks of the layer writer, Debian repack, image assembler, boot jar writer, remote and local Bazel builds.
 
-    ./bench/run.sh [--only layers,parallel,repack,assembly,bootjar,bazel] [--repeat N]
+    ./bench/run.sh [--only layers,parallel,repack,assembly,bootjar,remote,bazel] [--repeat N]
 
 Runs inside the build environment (bench/run.sh gets there). Prints one table row per
 measurement or target check, writes bench/results/<UTC timestamp>.json and latest.json.

@@ -1,5 +1,5 @@
 # Shared by the project's shell scripts; sourced, never run (POSIX sh, so /bin/sh scripts can
-# source it too). Three things every script does the same way:
+# source it too). What the scripts do the same way:
 #
 # - messages: durations in the same format as the Python tools' (tools/common/units.py), at the
 #   precision of the shell's clock;
@@ -7,11 +7,12 @@
 #   its --help, and the header's first line reads `<how to run it>: <what it does>`; the part
 #   before ": " is the usage line a bad option or argument prints, in one line:
 #   `<script>: error: <what is wrong>; usage: <usage line> (see --help)`, exit status 2.
-# - the build environment: a script that needs it enters it itself (`in_buildenv "$@"`).
+# - the build environment: a script that enters it itself calls `in_buildenv "$@"` (before any
+#   `cd`; it needs `$project`).
 # shellcheck shell=sh
 
 in_buildenv() {  # in_buildenv ARG...: outside the build environment, runs this script in it with ARGs instead
-  # (never returns); inside, does nothing. Needs $project, the checkout's root, as every script sets.
+  # (never returns); inside, does nothing. Needs $project, the checkout's root.
   [ -f /etc/reproimage-buildenv ] && return 0
   in_buildenv_script=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
   exec "$project/scripts/buildenv/run.sh" "./${in_buildenv_script#"$project"/}" "$@"

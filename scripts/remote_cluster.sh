@@ -5,7 +5,8 @@
 # (BuildGrid 0.4.4, a Remote Execution API server with CAS, action cache and scheduler, and the
 # PostgreSQL its scheduler needs) and two workers (buildbox-casd, buildbox-worker and the
 # bubblewrap runner, which shows an action only its inputs and the read-only /usr, /bin, /lib,
-# /lib64 of the build environment). Runs inside the build environment (it enters it itself);
+# /lib64 of the build environment, with /etc/alternatives, /etc/ssl and /etc/containers, the
+# configuration its tools read). Runs inside the build environment (it enters it itself);
 # BuildGrid is installed from scripts/remote/requirements_lock.txt (sha256-pinned) into a venv
 # in the cache, once.
 #

@@ -84,12 +84,18 @@ def keyid(public: PublicKey) -> str:
 
 
 def sign(env: dict[str, Any], key: PrivateKey, where: str = "the envelope") -> dict[str, Any]:
-    """`env` with one more signature, by `key` (ECDSA signatures are DER, as sigstore writes them)."""
+    """`env` with one more signature, by `key` (ECDSA signatures are DER, as sigstore writes them).
+
+    Both kinds are deterministic: ed25519 by design, ECDSA with RFC 6979 nonces (derived from the
+    key and the message, not drawn at random), so the same key signs the same statement to the
+    same bytes and a published signed provenance is reproducible too. Verifiers see ordinary
+    ECDSA signatures.
+    """
     message = pae(env.get("payloadType", ""), payload_of(env, where))
     if isinstance(key, ed25519.Ed25519PrivateKey):
         signature = key.sign(message)
     else:
-        signature = key.sign(message, ec.ECDSA(hashes.SHA256()))
+        signature = key.sign(message, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
     signed = dict(env)
     signed["signatures"] = list(env.get("signatures") or []) + [
         {"keyid": keyid(key.public_key()), "sig": base64.b64encode(signature).decode("ascii")}]

@@ -8,9 +8,7 @@ set -euo pipefail
 project=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$project/scripts/format.sh"
 no_arguments "$@"
-if [[ ! -f /etc/reproimage-buildenv ]]; then
-  exec "$project/scripts/buildenv/run.sh" ./tools/actionkey/tests/capture_logs.sh
-fi
+in_buildenv
 here=$project/tools/actionkey/tests
 work=$(mktemp -d /var/tmp/actionkey.XXXXXX)
 trap 'rm -rf "$work" /var/tmp/actionkey-undeclared.txt' EXIT

@@ -83,6 +83,10 @@ def test_signed_envelope_verifies_and_fails_after_one_byte(tmp_path, kind):
     result = run(SIGN, f"--envelope={unsigned}", f"--key={private}", f"--output={signed}")
     assert result.returncode == 0, result.stderr
     assert "PRIVATE" not in result.stdout + result.stderr and private.read_text() not in result.stdout
+    # Signing again gives the same bytes (ECDSA with RFC 6979 nonces): a signed provenance reproduces.
+    again = tmp_path / "again.json"
+    assert run(SIGN, f"--envelope={unsigned}", f"--key={private}", f"--output={again}").returncode == 0
+    assert again.read_bytes() == signed.read_bytes()
     ok = run(VERIFY, "provenance", f"--envelope={signed}", f"--public_key={public}", "--image_digest=sha256:" + "ab" * 32)
     assert ok.returncode == 0 and ok.stdout.startswith(f"VALID: {signed} signed by key ")
     assert run(VERIFY, "provenance", f"--envelope={signed}", f"--public_key={public}",
