@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import os
 import shutil
@@ -23,6 +24,7 @@ def openssl(*args: str, input: bytes | None = None, cwd: str | None = None) -> b
         with tempfile.NamedTemporaryFile("w", prefix="openssl-", suffix=".cnf", delete=False) as f:
             f.write(_MINIMAL_CONFIG)
         _config_path = f.name
+        atexit.register(os.unlink, f.name)
     result = subprocess.run(["openssl", *args], input=input, cwd=cwd, capture_output=True,
                             env=dict(os.environ, OPENSSL_CONF=_config_path))
     if result.returncode != 0:
@@ -50,11 +52,11 @@ def make_pki(directory: str) -> Pki:
     os.makedirs(directory, exist_ok=True)
     p = lambda name: os.path.join(directory, name)  # noqa: E731
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("ca.key"), "-out", p("ca.crt"),
-         "-days", "3", "-subj", "/CN=registry-test-ca",
-         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-         "-addext", "subjectKeyIdentifier=hash")
+            "-days", "3", "-subj", "/CN=registry-test-ca",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            "-addext", "subjectKeyIdentifier=hash")
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", p("server.key"), "-out", p("server.csr"),
-         "-subj", "/CN=127.0.0.1")
+            "-subj", "/CN=127.0.0.1")
     with open(p("server.ext"), "w") as f:
         f.write("basicConstraints=critical,CA:FALSE\n"
                 "keyUsage=critical,digitalSignature,keyEncipherment\n"
@@ -63,9 +65,9 @@ def make_pki(directory: str) -> Pki:
                 "subjectKeyIdentifier=hash\n"
                 "authorityKeyIdentifier=keyid,issuer\n")
     openssl("x509", "-req", "-in", p("server.csr"), "-CA", p("ca.crt"), "-CAkey", p("ca.key"),
-         "-CAcreateserial", "-out", p("server.crt"), "-days", "3", "-extfile", p("server.ext"))
+            "-CAcreateserial", "-out", p("server.crt"), "-days", "3", "-extfile", p("server.ext"))
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("signing.key"),
-         "-out", p("signing.crt"), "-days", "3", "-subj", "/CN=token-signer")
+            "-out", p("signing.crt"), "-days", "3", "-subj", "/CN=token-signer")
     cert_dir = p("certdir")
     os.makedirs(cert_dir, exist_ok=True)
     shutil.copy(p("ca.crt"), os.path.join(cert_dir, "ca.crt"))
