@@ -31,16 +31,15 @@ trailing newline), so the same resolution always gives the same bytes.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterable
 
 from tools.common import canonical_json, lock_files
+from tools.common.digest import is_sha256_hex
 from tools.common.errors import UserError
 from tools.maven.repository import Fetched
 from tools.maven.resolver import Resolved
 
 LOCK_VERSION = 1
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _acyclic(edges: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -120,6 +119,6 @@ def write_lock(path: str, lock: dict[str, Any]) -> None:
 def read_lock(path: str) -> dict[str, Any]:
     lock = lock_files.read_lock(path, LOCK_VERSION)
     for key, entry in lock.get("artifacts", {}).items():
-        if not isinstance(entry, dict) or not _HEX64.match(str(entry.get("sha256", ""))):
+        if not isinstance(entry, dict) or not is_sha256_hex(entry.get("sha256")):
             raise UserError(f"{path}: artifact {key} has no valid sha256; re-lock")
     return lock

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import sys
 from typing import Callable
 
+from tools.common.digest import DIGEST
 from tools.common.errors import UserError
 from tools.registry import docker_config
 from tools.registry.client import RegistryClient, RetryPolicy
 from tools.registry.reference import Repository, parse_repository, validate_tag
 from tools.registry.transport import Transport, TransportOptions
-
-_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,7 +67,7 @@ def parse_image(text: str) -> tuple[Repository, str]:
     rest = text.removeprefix("docker://")
     if "@" in rest:
         name, _, reference = rest.partition("@")
-        if not _DIGEST.fullmatch(reference):
+        if not DIGEST.fullmatch(reference):
             raise UserError(f"{text}: {reference!r} is not a sha256:<64 hex> digest")
     else:
         name, reference = rest, "latest"
