@@ -24,6 +24,7 @@
 set -uo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
 . "$project/scripts/format.sh"
+. "$project/scripts/checks.sh"
 
 conditions=(path timezone locale clock home hostname aslr kernel umask uid jobs fsorder allexec noexec symlink)
 groups=("path timezone locale clock home hostname aslr kernel" "umask uid jobs" "fsorder allexec" "noexec symlink")
@@ -203,13 +204,7 @@ build() {
   src=${src:-$dir/src}
   local real=$src
   ((disorderfs_mount)) && real="$dir/real"
-  mkdir -p "$real"
-  if [[ -n $copy_umask ]]; then
-    (cd "$project" && tar --exclude='./bazel-*' --exclude='./.git' -cf - .) |
-      (umask "$copy_umask" && tar -xf - --no-same-permissions -C "$real")
-  else
-    (cd "$project" && tar --exclude='./bazel-*' --exclude='./.git' -cf - .) | tar -xf - -C "$real"
-  fi
+  copy_workspace "$project" "$real" "$copy_umask"
   local step
   for step in "${prepare[@]+"${prepare[@]}"}"; do
     sh -c "${step//%SRC%/$real}" || { echo "  preparing the copy for '$name' failed: $step" >&2; return 1; }

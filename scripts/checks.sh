@@ -20,9 +20,11 @@ checks_summary() {  # checks_summary: the closing count line; the exit status sa
   ((failed == 0))
 }
 
-# copy_workspace SRC DEST: the workspace's sources, without Bazel's convenience links, Git's
-# data or the user's own Bazel settings (user.bazelrc may point at other servers or caches).
+# copy_workspace SRC DEST [UMASK]: the workspace's sources, without Bazel's convenience links,
+# Git's data or the user's own Bazel settings (user.bazelrc may point at other servers or
+# caches). With UMASK, the copy's modes are what a checkout made under that umask would have.
 copy_workspace() {
   mkdir -p "$2"
-  (cd "$1" && tar --exclude='./bazel-*' --exclude='./.git' --exclude='./user.bazelrc' -cf - .) | tar -xf - -C "$2"
+  (cd "$1" && tar --exclude='./bazel-*' --exclude='./.git' --exclude='./user.bazelrc' -cf - .) |
+    if [[ -n ${3-} ]]; then (umask "$3" && tar -xf - --no-same-permissions -C "$2"); else tar -xf - -C "$2"; fi
 }
