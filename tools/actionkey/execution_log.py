@@ -87,8 +87,12 @@ def log_objects(text: str, path: str) -> list[dict[str, Any]]:
         objects.append(obj)
 
 
+def _spawns(objects: list[dict[str, Any]], path: str) -> list[Spawn]:
+    return [_spawn(obj, f"{path}: entry {n}") for n, obj in enumerate(objects, 1)]
+
+
 def parse_execution_log(text: str, path: str) -> list[Spawn]:
-    return [_spawn(obj, f"{path}: entry {n}") for n, obj in enumerate(log_objects(text, path), 1)]
+    return _spawns(log_objects(text, path), path)
 
 
 def read_log_objects(path: str) -> list[dict[str, Any]]:
@@ -106,4 +110,4 @@ def read_log_objects(path: str) -> list[dict[str, Any]]:
 
 
 def read_execution_log(path: str) -> list[Spawn]:
-    return [_spawn(obj, f"{path}: entry {n}") for n, obj in enumerate(read_log_objects(path), 1)]
+    return _spawns(read_log_objects(path), path)
